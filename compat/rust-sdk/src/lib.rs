@@ -1,0 +1,1 @@
+//! Nothing here: the compatibility tests live in `tests/`.

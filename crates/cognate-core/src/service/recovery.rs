@@ -1,0 +1,133 @@
+//! Passwords after sign-up: administrators setting and resetting them,
+//! users changing them, and the forgot-password flow.
+
+use super::passwords::check_policy;
+use super::users::CodeDelivery;
+use super::UserPools;
+use crate::model::{CodePurpose, User, UserStatus};
+use crate::{CoreError, CoreResult};
+
+impl UserPools {
+    async fn store_password(&self, mut user: User, password: &str, status: UserStatus) -> CoreResult<()> {
+        user.password_hash = Some(self.hasher.hash(&*self.rng, password).await?);
+        user.status = status;
+        user.password_set_ms = self.clock.now_ms();
+        user.modified_ms = user.password_set_ms;
+        user.failed_sign_ins = 0;
+        self.store.update_user(&user).await?;
+        Ok(())
+    }
+
+    pub async fn admin_set_user_password(
+        &self,
+        pool_id: &str,
+        username: &str,
+        password: &str,
+        permanent: bool,
+    ) -> CoreResult<()> {
+        let pool = self.pool(pool_id).await?;
+        let user = self.user(&pool, username).await?;
+        check_policy(&pool.password_policy, password)?;
+        let status = if permanent {
+            UserStatus::Confirmed
+        } else {
+            UserStatus::ForceChangePassword
+        };
+        self.store_password(user, password, status).await
+    }
+
+    /// Marks the user RESET_REQUIRED and sends them a reset code when they
+    /// have somewhere to receive it.
+    pub async fn admin_reset_user_password(&self, pool_id: &str, username: &str) -> CoreResult<()> {
+        let pool = self.pool(pool_id).await?;
+        let mut user = self.user(&pool, username).await?;
+        user.status = UserStatus::ResetRequired;
+        user.modified_ms = self.clock.now_ms();
+        self.store.update_user(&user).await?;
+        if let Some((medium, dest)) = self.verified_destination(&user) {
+            self.send_code(&pool, &user, CodePurpose::ForgotPassword, medium, &dest)
+                .await?;
+        }
+        Ok(())
+    }
+
+    pub async fn change_password(
+        &self,
+        access_token: &str,
+        previous: &str,
+        proposed: &str,
+    ) -> CoreResult<()> {
+        let ctx = self.authorize_access_token(access_token).await?;
+        let ok = match &ctx.user.password_hash {
+            Some(h) => self.hasher.verify(previous, h).await?,
+            None => false,
+        };
+        if !ok {
+            return Err(CoreError::not_authorized("Incorrect username or password."));
+        }
+        check_policy(&ctx.pool.password_policy, proposed)?;
+        let status = ctx.user.status;
+        self.store_password(ctx.user, proposed, status).await
+    }
+
+    fn verified_destination(&self, user: &User) -> Option<(super::Medium, String)> {
+        use super::Medium;
+        if user.is_verified("email") {
+            if let Some(e) = user.attr("email") {
+                return Some((Medium::Email, e.to_string()));
+            }
+        }
+        if user.is_verified("phone_number") {
+            if let Some(p) = user.attr("phone_number") {
+                return Some((Medium::Sms, p.to_string()));
+            }
+        }
+        None
+    }
+
+    pub async fn forgot_password(
+        &self,
+        client_id: &str,
+        username: &str,
+        secret_hash: Option<&str>,
+    ) -> CoreResult<CodeDelivery> {
+        let (pool, client) = self.client_by_id(client_id).await?;
+        self.check_secret_hash(&client, username, secret_hash)?;
+        let user = self.user(&pool, username).await?;
+        if !user.enabled {
+            return Err(CoreError::not_authorized("User is disabled."));
+        }
+        let (medium, dest) = self
+            .verified_destination(&user)
+            .or_else(|| {
+                // An unconfirmed user's only proof of contact is the code itself.
+                (user.status == UserStatus::Unconfirmed)
+                    .then(|| self.destination(&user, None))
+                    .flatten()
+            })
+            .ok_or_else(|| {
+                CoreError::invalid(
+                    "Cannot reset password for the user as there is no registered/verified email or phone_number",
+                )
+            })?;
+        self.send_code(&pool, &user, CodePurpose::ForgotPassword, medium, &dest)
+            .await
+    }
+
+    pub async fn confirm_forgot_password(
+        &self,
+        client_id: &str,
+        username: &str,
+        code: &str,
+        password: &str,
+        secret_hash: Option<&str>,
+    ) -> CoreResult<()> {
+        let (pool, client) = self.client_by_id(client_id).await?;
+        self.check_secret_hash(&client, username, secret_hash)?;
+        let user = self.user(&pool, username).await?;
+        check_policy(&pool.password_policy, password)?;
+        self.check_code(&pool, &user, &CodePurpose::ForgotPassword, code)
+            .await?;
+        self.store_password(user, password, UserStatus::Confirmed).await
+    }
+}

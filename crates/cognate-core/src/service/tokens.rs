@@ -1,0 +1,199 @@
+//! Minting ID and access tokens, and checking access tokens presented to the
+//! end-user operations (GetUser, UpdateUserAttributes, GlobalSignOut, ...).
+
+use std::collections::BTreeMap;
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use cognate_tokens::Jwks;
+use serde_json::{json, Map, Value};
+
+use super::auth::Tokens;
+use super::UserPools;
+use crate::model::{AppClient, RefreshSession, User, UserPool};
+use crate::rng::RngExt;
+use crate::{CoreError, CoreResult};
+
+/// Attributes whose values are JSON booleans in the ID token.
+const BOOLEAN_CLAIMS: [&str; 2] = ["email_verified", "phone_number_verified"];
+
+/// How the tokens being minted relate to a sign-in.
+pub(crate) enum Origin {
+    /// A fresh sign-in: a new refresh session is created.
+    SignIn,
+    /// A refresh: the session's `origin_jti` and `auth_time` carry over.
+    Refresh(RefreshSession),
+}
+
+/// What an access token presented by an end user resolves to.
+#[derive(Debug, Clone)]
+pub struct AccessContext {
+    pub pool: UserPool,
+    pub user: User,
+    pub client_id: String,
+    pub origin_jti: String,
+    pub claims: Map<String, Value>,
+}
+
+pub(crate) fn token_hash(token: &str) -> String {
+    hex::encode(cognate_tokens::sha256(token.as_bytes()))
+}
+
+impl UserPools {
+    /// The pool's public keys, as `/.well-known/jwks.json` serves them.
+    pub async fn jwks(&self, pool_id: &str) -> CoreResult<Jwks> {
+        Ok(self.keys.get(pool_id).await?.verify.jwks())
+    }
+
+    pub(crate) async fn mint(
+        &self,
+        pool: &UserPool,
+        client: &AppClient,
+        user: &User,
+        origin: Origin,
+    ) -> CoreResult<Tokens> {
+        let keys = self.keys.get(&pool.id).await?;
+        let now_ms = self.clock.now_ms();
+        let now = now_ms.div_euclid(1000);
+        let (origin_jti, auth_time, refresh_token) = match origin {
+            Origin::SignIn => {
+                let origin_jti = self.rng.uuid();
+                let raw: [u8; 48] = self.rng.bytes();
+                let refresh = URL_SAFE_NO_PAD.encode(raw);
+                let session = RefreshSession {
+                    origin_jti: origin_jti.clone(),
+                    pool_id: pool.id.clone(),
+                    client_id: client.client_id.clone(),
+                    sub: user.sub.clone(),
+                    token_hash: token_hash(&refresh),
+                    auth_time: now,
+                    created_ms: now_ms,
+                    expires_ms: now_ms + client.refresh_token_validity.seconds() * 1000,
+                    revoked_ms: None,
+                };
+                self.store.create_session(&session).await?;
+                (origin_jti, now, Some(refresh))
+            }
+            Origin::Refresh(s) => (s.origin_jti, s.auth_time, None),
+        };
+        let groups = self.token_groups(&pool.id, &user.sub).await?;
+        let event_id = self.rng.uuid();
+        let iss = self.issuer(&pool.id);
+
+        let mut id = Map::new();
+        id.insert("sub".into(), json!(user.sub));
+        if !groups.is_empty() {
+            id.insert("cognito:groups".into(), json!(groups));
+        }
+        for (name, value) in self.readable_attributes(client, user) {
+            if BOOLEAN_CLAIMS.contains(&name.as_str()) {
+                id.insert(name, json!(value == "true"));
+            } else {
+                id.insert(name, json!(value));
+            }
+        }
+        id.insert("iss".into(), json!(iss));
+        id.insert("cognito:username".into(), json!(user.username));
+        id.insert("origin_jti".into(), json!(origin_jti));
+        id.insert("aud".into(), json!(client.client_id));
+        id.insert("event_id".into(), json!(event_id));
+        id.insert("token_use".into(), json!("id"));
+        id.insert("auth_time".into(), json!(auth_time));
+        id.insert("exp".into(), json!(now + client.id_token_validity.seconds()));
+        id.insert("iat".into(), json!(now));
+        id.insert("jti".into(), json!(self.rng.uuid()));
+
+        let mut access = Map::new();
+        access.insert("sub".into(), json!(user.sub));
+        if !groups.is_empty() {
+            access.insert("cognito:groups".into(), json!(groups));
+        }
+        access.insert("iss".into(), json!(iss));
+        access.insert("client_id".into(), json!(client.client_id));
+        access.insert("origin_jti".into(), json!(origin_jti));
+        access.insert("event_id".into(), json!(event_id));
+        access.insert("token_use".into(), json!("access"));
+        access.insert("scope".into(), json!("aws.cognito.signin.user.admin"));
+        access.insert("auth_time".into(), json!(auth_time));
+        access.insert("exp".into(), json!(now + client.access_token_validity.seconds()));
+        access.insert("iat".into(), json!(now));
+        access.insert("jti".into(), json!(self.rng.uuid()));
+        access.insert("username".into(), json!(user.username));
+
+        Ok(Tokens {
+            id_token: keys.id.sign(&Value::Object(id))?,
+            access_token: keys.access.sign(&Value::Object(access))?,
+            refresh_token,
+            expires_in: client.access_token_validity.seconds(),
+        })
+    }
+
+    /// The user's attributes the client may read (all when the client lists none).
+    pub(crate) fn readable_attributes(
+        &self,
+        client: &AppClient,
+        user: &User,
+    ) -> BTreeMap<String, String> {
+        user.attributes
+            .iter()
+            .filter(|(k, _)| {
+                client.read_attributes.is_empty() || client.read_attributes.iter().any(|r| r == *k)
+            })
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect()
+    }
+
+    /// Verifies an access token presented by an end user: signature by the
+    /// pool's key, `token_use`, expiry by the injected clock, revocation of
+    /// its sign-in, and that the user still exists and is enabled.
+    pub async fn authorize_access_token(&self, token: &str) -> CoreResult<AccessContext> {
+        let invalid = || CoreError::not_authorized("Invalid Access Token");
+        let (_, unverified) = cognate_tokens::decode_unverified(token).map_err(|_| invalid())?;
+        let iss = unverified.get("iss").and_then(Value::as_str).ok_or_else(invalid)?;
+        let pool_id = iss.rsplit('/').next().ok_or_else(invalid)?;
+        if iss != self.issuer(pool_id) {
+            return Err(invalid());
+        }
+        let keys = self.keys.get(pool_id).await.map_err(|_| invalid())?;
+        let verified = cognate_tokens::verify(token, &keys.verify).map_err(|_| invalid())?;
+        let claims = verified.claims;
+        if claims.get("token_use").and_then(Value::as_str) != Some("access") {
+            return Err(invalid());
+        }
+        if cognate_tokens::check_expiry(&claims, self.clock.now_secs()).is_err() {
+            return Err(CoreError::not_authorized("Access Token has expired"));
+        }
+        let origin_jti = claims
+            .get("origin_jti")
+            .and_then(Value::as_str)
+            .ok_or_else(invalid)?
+            .to_string();
+        let revoked = || CoreError::not_authorized("Access Token has been revoked");
+        match self.store.get_session(&origin_jti).await? {
+            Some(s) if s.revoked_ms.is_none() => {}
+            _ => return Err(revoked()),
+        }
+        let sub = claims.get("sub").and_then(Value::as_str).ok_or_else(invalid)?;
+        let pool = self.pool(pool_id).await.map_err(|_| invalid())?;
+        let user = self
+            .store
+            .get_user_by_sub(pool_id, sub)
+            .await?
+            .ok_or_else(CoreError::user_not_found)?;
+        if !user.enabled {
+            return Err(CoreError::not_authorized("User is disabled."));
+        }
+        let client_id = claims
+            .get("client_id")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
+        Ok(AccessContext {
+            pool,
+            user,
+            client_id,
+            origin_jti,
+            claims,
+        })
+    }
+}

@@ -1,0 +1,111 @@
+//! The `cognate` binary: command line, configuration, wiring, listeners and
+//! graceful shutdown.
+//!
+//! This crate connects the parts and holds no logic worth testing on its own:
+//! business rules live in `cognate-core`, the wire protocol in `cognate-idp`,
+//! storage in `cognate-store`, cryptography in `cognate-tokens`. It must not
+//! grow request handling beyond `/health` and HTTP middleware (CORS, body
+//! limit, tracing), and it must never log or print the master key.
+//!
+//! Layout:
+//! - [`config`]: `serve` flags, `COGNATE_*` variables (read through the
+//!   [`config::Env`] trait) and the TOML file, merged flag > env > file >
+//!   default. Every key is documented in `cognate.example.toml`.
+//! - [`master_key`]: `COGNATE_MASTER_KEY` or `<data_dir>/master.key`.
+//! - [`delivery`]: the log and SMTP implementations of the core's `Deliver`.
+//! - [`server`]: [`server::build_app`] wires a `UserPools` service and the
+//!   router; [`server::serve`] runs it until a shutdown future resolves, so
+//!   tests embed the whole server on `127.0.0.1:0`.
+//! - [`run`]: what `cognate serve` does.
+#![forbid(unsafe_code)]
+
+pub mod config;
+pub mod delivery;
+pub mod master_key;
+pub mod server;
+
+use std::io::Write;
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use tokio::net::TcpListener;
+use tracing_subscriber::EnvFilter;
+
+use crate::config::{Config, Env, ServeArgs};
+
+/// How long in-flight requests may take to finish after a shutdown signal.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
+/// Cognito-compatible user pools (and, later, an API Gateway) in one binary.
+#[derive(Debug, Parser)]
+#[command(name = "cognate", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the cognito-idp API (and JWKS / OpenID discovery) over HTTP.
+    Serve(ServeArgs),
+}
+
+/// Runs a parsed command line. `env` is the process environment in `main`.
+pub async fn run(cli: Cli, env: &dyn Env) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Serve(args) => serve(&args, env).await,
+    }
+}
+
+fn init_tracing(filter: &str) -> anyhow::Result<()> {
+    let filter = EnvFilter::try_new(filter)
+        .with_context(|| format!("invalid {} filter {filter:?}", config::ENV_LOG))?;
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init()
+        .map_err(|e| anyhow::anyhow!("installing the logger: {e}"))
+}
+
+async fn serve(args: &ServeArgs, env: &dyn Env) -> anyhow::Result<()> {
+    init_tracing(&config::log_filter(env))?;
+    let cwd = std::env::current_dir().context("reading the working directory")?;
+    let cfg = Config::load(args, env, &cwd)?;
+    if let Some(path) = &cfg.config_file {
+        tracing::info!(path = %path.display(), "read config file");
+    }
+    let listener = TcpListener::bind(&cfg.listen)
+        .await
+        .with_context(|| format!("binding {}", cfg.listen))?;
+    let bound = listener.local_addr().context("reading the bound address")?;
+    let app = server::build_app(&cfg, bound).await?;
+
+    let mut out = std::io::stdout().lock();
+    for line in server::banner(&app, bound) {
+        writeln!(out, "{line}").context("writing to stdout")?;
+    }
+    out.flush().context("writing to stdout")?;
+    drop(out);
+
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let mut server = tokio::spawn(server::serve(listener, app.router, async {
+        let _ = stop_rx.await;
+    }));
+    tokio::select! {
+        done = &mut server => return done.context("server task")?.context("serving"),
+        () = server::shutdown_signal() => {}
+    }
+    let _ = stop_tx.send(());
+    tokio::select! {
+        done = &mut server => done.context("server task")?.context("serving")?,
+        () = tokio::time::sleep(SHUTDOWN_GRACE) => {
+            tracing::warn!("requests still running after {SHUTDOWN_GRACE:?}; exiting anyway");
+        }
+        () = server::shutdown_signal() => {
+            tracing::warn!("second signal; exiting without waiting for requests");
+        }
+    }
+    tracing::info!("stopped");
+    Ok(())
+}

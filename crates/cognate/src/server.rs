@@ -1,0 +1,238 @@
+//! Wiring and serving: open the store, load the master key, choose the
+//! delivery, build the router with its HTTP middleware, and run it until a
+//! shutdown future resolves. Tests embed the whole server on `127.0.0.1:0`
+//! with [`build_app`] and [`serve`].
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{bail, Context};
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderName, Method};
+use axum::response::IntoResponse;
+use axum::routing::get;
+use axum::{Json, Router};
+use cognate_core::clock::SystemClock;
+use cognate_core::rng::SystemRng;
+use cognate_core::service::{Deps, ServiceConfig, UserPools};
+use cognate_core::store::Store;
+use tokio::net::TcpListener;
+use tower_http::cors::{AllowHeaders, AllowMethods, AllowOrigin, CorsLayer};
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::config::{Config, ENV_DATABASE_URL};
+use crate::delivery;
+use crate::master_key::{self, KeySource};
+
+/// The largest body the server reads. A little above the protocol's own
+/// limit, so a slightly-too-large request gets the protocol's error and an
+/// absurd one is refused with a bare 413 before it is read.
+pub const BODY_LIMIT: usize = cognate_idp::MAX_BODY + 64 * 1024;
+
+/// How long browsers may cache a CORS preflight.
+const CORS_MAX_AGE: Duration = Duration::from_secs(600);
+
+/// Response headers the browser lets JavaScript read (the AWS SDKs read these).
+const EXPOSED_HEADERS: [&str; 4] = [
+    "x-amzn-requestid",
+    "x-amzn-errortype",
+    "x-amzn-errormessage",
+    "date",
+];
+
+/// The storage backend, chosen from the configuration.
+///
+/// Seam for PostgreSQL: when `cognate-store` gains it, add
+/// `Postgres { url }` here, pick it in [`Storage::choose`] when
+/// `COGNATE_DATABASE_URL` is set, and open it in [`Storage::open`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Storage {
+    /// The embedded default: `<data_dir>/cognate.db`.
+    Sqlite { path: PathBuf },
+}
+
+impl Storage {
+    pub fn choose(cfg: &Config, data_dir: &Path) -> anyhow::Result<Self> {
+        if cfg.database_url.is_some() {
+            bail!(
+                "{ENV_DATABASE_URL} is set, but PostgreSQL storage is not implemented yet; \
+                 unset it to use SQLite under the data directory"
+            );
+        }
+        Ok(Storage::Sqlite {
+            path: data_dir.join("cognate.db"),
+        })
+    }
+
+    pub async fn open(&self) -> anyhow::Result<Arc<dyn Store>> {
+        match self {
+            Storage::Sqlite { path } => {
+                let store = cognate_store::sqlite::SqliteStore::open(path)
+                    .await
+                    .with_context(|| format!("opening the database {}", path.display()))?;
+                Ok(Arc::new(store))
+            }
+        }
+    }
+}
+
+impl std::fmt::Display for Storage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Storage::Sqlite { path } => write!(f, "sqlite {}", path.display()),
+        }
+    }
+}
+
+/// A wired application, ready to serve, and the facts the banner reports.
+pub struct App {
+    pub router: Router,
+    pub svc: Arc<UserPools>,
+    pub data_dir: PathBuf,
+    pub storage: Storage,
+    pub issuer_url: String,
+    pub key_source: KeySource,
+}
+
+/// Creates the data directory, loads the master key, opens the store and
+/// builds the router. `bound` is the address the listener actually got
+/// (it is the default issuer URL).
+pub async fn build_app(cfg: &Config, bound: SocketAddr) -> anyhow::Result<App> {
+    create_private_dir(&cfg.data_dir)?;
+    let data_dir = std::fs::canonicalize(&cfg.data_dir).unwrap_or_else(|_| cfg.data_dir.clone());
+    let storage = Storage::choose(cfg, &data_dir)?;
+    let (key, key_source) = master_key::load(cfg.master_key.as_ref(), &data_dir)?;
+    let store = storage.open().await?;
+    let issuer_url = cfg
+        .issuer_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{bound}"));
+    let deps = Deps {
+        store,
+        clock: Arc::new(SystemClock),
+        rng: Arc::new(SystemRng),
+        deliver: delivery::from_config(cfg.smtp.as_ref())?,
+        master_key: Arc::new(key),
+    };
+    let service_config = ServiceConfig {
+        issuer_base: issuer_url.clone(),
+        default_region: cfg.region.clone(),
+        account_id: cfg.account_id.clone(),
+        argon2: cfg.argon2,
+    };
+    let svc = Arc::new(UserPools::new(deps, service_config));
+    Ok(App {
+        router: router(svc.clone()),
+        svc,
+        data_dir,
+        storage,
+        issuer_url,
+        key_source,
+    })
+}
+
+fn create_private_dir(dir: &Path) -> anyhow::Result<()> {
+    use std::os::unix::fs::DirBuilderExt;
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+        .with_context(|| format!("creating the data directory {}", dir.display()))
+}
+
+/// All routes with the HTTP middleware: request trace (DEBUG), permissive
+/// CORS for browser SDKs, and the body limit.
+pub fn router(svc: Arc<UserPools>) -> Router {
+    Router::new()
+        .route("/health", get(health))
+        .merge(cognate_idp::routes(svc))
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
+        .layer(cors())
+        .layer(TraceLayer::new_for_http())
+}
+
+async fn health() -> impl IntoResponse {
+    Json(serde_json::json!({
+        "status": "ok",
+        "version": env!("CARGO_PKG_VERSION"),
+    }))
+}
+
+/// Any origin, any method. Requested headers are mirrored rather than
+/// answered with `*`, because `*` does not cover `Authorization`; that lets
+/// through `x-amz-target`, `x-amz-user-agent`, `cache-control`,
+/// `content-type`, `authorization` and whatever else an SDK sends.
+fn cors() -> CorsLayer {
+    CorsLayer::new()
+        .allow_origin(AllowOrigin::any())
+        .allow_methods(AllowMethods::list([
+            Method::GET,
+            Method::POST,
+            Method::PUT,
+            Method::PATCH,
+            Method::DELETE,
+            Method::HEAD,
+            Method::OPTIONS,
+        ]))
+        .allow_headers(AllowHeaders::mirror_request())
+        .expose_headers(EXPOSED_HEADERS.map(HeaderName::from_static))
+        .max_age(CORS_MAX_AGE)
+}
+
+/// Serves `app` on `listener` until `shutdown` resolves, then stops accepting
+/// and waits for in-flight requests to finish.
+pub async fn serve(
+    listener: TcpListener,
+    app: Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+/// Resolves on the first SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut term = match signal(SignalKind::terminate()) {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot listen for SIGTERM; only SIGINT stops the server");
+            let _ = tokio::signal::ctrl_c().await;
+            return;
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => tracing::info!("SIGINT received, shutting down"),
+        _ = term.recv() => tracing::info!("SIGTERM received, shutting down"),
+    }
+}
+
+/// The start-up banner, first line `cognate listening on http://<addr>`.
+pub fn banner(app: &App, bound: SocketAddr) -> Vec<String> {
+    let mut lines = vec![
+        format!("cognate listening on http://{bound}"),
+        format!("  data dir:   {}", app.data_dir.display()),
+        format!("  storage:    {}", app.storage),
+        format!("  issuer URL: {}", app.issuer_url),
+        format!("  master key: {}", app.key_source),
+    ];
+    if bound.ip().is_loopback() {
+        lines.push(
+            "admin calls are not authenticated on loopback (any AWS credentials are accepted)"
+                .to_string(),
+        );
+    } else {
+        lines.push(format!(
+            "WARNING: listening on {bound}, beyond loopback: SigV4 verification of admin calls \
+             is not implemented yet, so anyone who can reach this port can administer every \
+             user pool"
+        ));
+    }
+    lines
+}
