@@ -217,12 +217,13 @@ class CognateServer:
         self._threads: list[threading.Thread] = []
         self.log_path = self.data_dir.parent / f"{self.data_dir.name}.stderr.log"
         self.starts = 0
+        self.port = 0  # 0: the server picks; restart(same_port=True) pins the last one
 
     # --- lifecycle ---
 
     def command(self) -> list[str]:
         binary = cognate_bin()
-        cmd = [str(binary), "serve", "--listen", "127.0.0.1:0", "--data-dir", str(self.data_dir)]
+        cmd = [str(binary), "serve", "--listen", f"127.0.0.1:{self.port}", "--data-dir", str(self.data_dir)]
         if self.config_text is not None:
             cfg = self.data_dir.parent / f"{self.data_dir.name}.toml"
             cfg.write_text(self.config_text)
@@ -319,9 +320,22 @@ class CognateServer:
         proc.kill()
         proc.wait(10)
 
-    def restart(self) -> "CognateServer":
+    def restart(self, same_port: bool = True) -> "CognateServer":
+        """SIGTERM and start again on the same data dir. On the same port by default, so that the
+        issuer (http://127.0.0.1:<port>/<pool>) and thus tokens minted before stay valid."""
         self.stop()
-        return self.start()
+        return self.start_again(same_port)
+
+    def start_again(self, same_port: bool = True) -> "CognateServer":
+        """Start after stop() or kill(), on the same data dir (and port, by default)."""
+        if same_port and self.url:
+            self.port = int(self.url.rsplit(":", 1)[1].split("/")[0])
+        else:
+            self.port = 0
+        try:
+            return self.start()
+        finally:
+            self.port = 0
 
     # --- log scraping ---
 

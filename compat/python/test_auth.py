@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 
+from botocore.exceptions import ClientError
+
 from cognate_testlib import (
     OTHER_PASSWORD,
     PASSWORD,
@@ -295,17 +297,25 @@ def test_respond_with_forged_session_is_not_authorized(cog, idp, pool_id, client
         )
 
 
-def test_session_is_bound_to_its_user(cog, idp, pool_id, client_id):
+def test_session_cannot_change_another_users_password(cog, idp, pool_id, client_id):
     alice = _invited_user(idp, pool_id)
     bob = _invited_user(idp, pool_id)
     alice_challenge = cog.sign_in(client_id, alice, PASSWORD)
-    with raises_aws("NotAuthorizedException"):
-        idp.respond_to_auth_challenge(
+    try:
+        resp = idp.respond_to_auth_challenge(
             ClientId=client_id,
             ChallengeName="NEW_PASSWORD_REQUIRED",
             Session=alice_challenge["Session"],
             ChallengeResponses={"USERNAME": bob, "NEW_PASSWORD": OTHER_PASSWORD},
         )
+    except ClientError as exc:
+        assert exc.response["Error"]["Code"] == "NotAuthorizedException", exc
+    else:
+        # Accepted: then it can only have been Alice's challenge, answered for Alice.
+        assert claims(resp["AuthenticationResult"]["IdToken"])["cognito:username"] == alice
+    assert cog.user(pool_id, bob)["UserStatus"] == "FORCE_CHANGE_PASSWORD"
+    with raises_aws("NotAuthorizedException"):
+        cog.sign_in(client_id, bob, OTHER_PASSWORD)
 
 
 # === sign-out and revocation =====================================================================
@@ -454,7 +464,7 @@ def test_secret_client_revoke_token_needs_client_secret(cog, idp, pool_id, user)
     cid, secret = client["ClientId"], client["ClientSecret"]
     tokens = cog.tokens(cid, user, secret=secret)
     with raises_one_of("UnauthorizedException", "NotAuthorizedException"):
-        idp.revoke_token(Token=tokens["RefreshToken"], ClientId=cid, ClientSecret="wrong-secret")
+        idp.revoke_token(Token=tokens["RefreshToken"], ClientId=cid, ClientSecret="x" * len(secret))
     idp.revoke_token(Token=tokens["RefreshToken"], ClientId=cid, ClientSecret=secret)
     with raises_aws("NotAuthorizedException"):
         _refresh(idp, cid, tokens["RefreshToken"], secret_hash(user, cid, secret))

@@ -65,7 +65,7 @@ def test_acknowledged_sign_ups_survive_sigkill(tmp_path_factory):
             f"only {len(acknowledged)} sign-ups succeeded before the kill; failures: {failures[:5]}"
         )
 
-        srv.start()
+        srv.start_again()
         idp = boto_client(srv.url)
         lost = []
         for username, sub in sorted(acknowledged.items()):
@@ -112,7 +112,7 @@ def test_graceful_restart_keeps_pools_users_and_keys(tmp_path_factory):
             AuthParameters={"USERNAME": "keeper", "PASSWORD": PASSWORD},
         )["AuthenticationResult"]
 
-        srv.restart()
+        srv.restart()  # same port, hence same issuer
         idp = boto_client(srv.url)
         # Access and refresh tokens minted before the restart are still good.
         assert idp.get_user(AccessToken=before["AccessToken"])["Username"] == "keeper"

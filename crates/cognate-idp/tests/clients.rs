@@ -114,7 +114,7 @@ async fn token_validity_out_of_range_is_invalid_parameter() {
     let app = common::app().await;
     let pool = app.pool().await;
     for extra in [
-        json!({"AccessTokenValidity": 2}),
+        json!({"AccessTokenValidity": 2, "TokenValidityUnits": {"AccessToken": "days"}}),
         json!({"AccessTokenValidity": 4, "TokenValidityUnits": {"AccessToken": "minutes"}}),
         json!({"IdTokenValidity": 25}),
         json!({"RefreshTokenValidity": 3651}),

@@ -43,12 +43,29 @@ async fn sign_up_twice_is_username_exists() {
 }
 
 #[tokio::test]
-async fn usernames_are_case_insensitive_by_default_lookup() {
+async fn case_insensitive_pool_finds_usernames_in_any_case() {
+    let app = app().await;
+    let pool = app
+        .pool_with(json!({"UsernameConfiguration": {"CaseSensitive": false}}))
+        .await;
+    let client = app.client(&pool).await;
+    app.user(&pool, &client, "Carol").await;
+    app.sign_in(&client, "carol", PASSWORD).await;
+}
+
+#[tokio::test]
+async fn usernames_are_case_sensitive_when_the_pool_does_not_say() {
     let app = app().await;
     let pool = app.pool().await;
     let client = app.client(&pool).await;
     app.user(&pool, &client, "Carol").await;
-    app.sign_in(&client, "carol", PASSWORD).await;
+    app.err(
+        "InitiateAuth",
+        json!({"ClientId": client, "AuthFlow": "USER_PASSWORD_AUTH",
+               "AuthParameters": {"USERNAME": "carol", "PASSWORD": PASSWORD}}),
+        "UserNotFoundException",
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -407,7 +424,9 @@ async fn admin_reset_password_requires_reset_at_sign_in() {
 #[tokio::test]
 async fn email_username_pool_signs_in_by_email_with_uuid_username() {
     let app = app().await;
-    let pool = app.pool_with(json!({"UsernameAttributes": ["email"]})).await;
+    let pool = app
+        .pool_with(json!({"UsernameAttributes": ["email"], "UsernameConfiguration": {"CaseSensitive": false}}))
+        .await;
     let client = app.client(&pool).await;
     let out = app
         .ok("SignUp", json!({"ClientId": client, "Username": "Tia@Example.com", "Password": PASSWORD}))

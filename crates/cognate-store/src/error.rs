@@ -52,14 +52,29 @@ mod tests {
     #[test]
     fn sqlite_unique_messages_name_the_key() {
         let cases = [
-            ("UNIQUE constraint failed: users.pool_id, users.username_key", "username"),
+            (
+                "UNIQUE constraint failed: users.pool_id, users.username_key",
+                "username",
+            ),
             ("UNIQUE constraint failed: users.pool_id, users.sub", "sub"),
             ("UNIQUE constraint failed: pools.id", "pool id"),
-            ("UNIQUE constraint failed: pool_keys.pool_id, pool_keys.kid", "key id"),
-            ("UNIQUE constraint failed: clients.pool_id, clients.client_id", "client id"),
-            ("UNIQUE constraint failed: groups.pool_id, groups.name", "group name"),
+            (
+                "UNIQUE constraint failed: pool_keys.pool_id, pool_keys.kid",
+                "key id",
+            ),
+            (
+                "UNIQUE constraint failed: clients.pool_id, clients.client_id",
+                "client id",
+            ),
+            (
+                "UNIQUE constraint failed: groups.pool_id, groups.name",
+                "group name",
+            ),
             ("UNIQUE constraint failed: sessions.origin_jti", "session"),
-            ("UNIQUE constraint failed: sessions.token_hash", "refresh token"),
+            (
+                "UNIQUE constraint failed: sessions.token_hash",
+                "refresh token",
+            ),
         ];
         for (msg, want) in cases {
             assert_eq!(conflict_subject(msg), want, "{msg}");

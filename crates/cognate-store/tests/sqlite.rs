@@ -114,18 +114,30 @@ async fn data_persists_after_reopening_the_file() {
     let path = db_file(&dir);
     {
         let store = SqliteStore::open(&path).await.unwrap();
-        store.create_pool(&pool("us-east-1_reopen"), &[]).await.unwrap();
-        store.create_user(&user("us-east-1_reopen", "sub-1", "alice")).await.unwrap();
+        store
+            .create_pool(&pool("us-east-1_reopen"), &[])
+            .await
+            .unwrap();
+        store
+            .create_user(&user("us-east-1_reopen", "sub-1", "alice"))
+            .await
+            .unwrap();
         store.close().await;
     }
     {
         // Dropped without close: the connections go away with the pools.
         let store = SqliteStore::open(&path).await.unwrap();
         assert!(store.get_pool("us-east-1_reopen").await.unwrap().is_some());
-        store.create_user(&user("us-east-1_reopen", "sub-2", "bob")).await.unwrap();
+        store
+            .create_user(&user("us-east-1_reopen", "sub-2", "bob"))
+            .await
+            .unwrap();
     }
     let store = SqliteStore::open(&path).await.unwrap();
-    let users = store.list_users("us-east-1_reopen", None, None, 10).await.unwrap();
+    let users = store
+        .list_users("us-east-1_reopen", None, None, 10)
+        .await
+        .unwrap();
     assert_eq!(users.len(), 2);
     assert_eq!(users[0], user("us-east-1_reopen", "sub-1", "alice"));
     store.close().await;
@@ -146,14 +158,18 @@ async fn reopening_does_not_rerun_migrations() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_writers_do_not_fail_with_busy() {
     let store = fresh().await.unwrap();
-    store.create_pool(&pool("us-east-1_busy"), &[]).await.unwrap();
+    store
+        .create_pool(&pool("us-east-1_busy"), &[])
+        .await
+        .unwrap();
     let mut tasks = Vec::new();
     for t in 0..8 {
         let s = store.store.clone();
         tasks.push(tokio::spawn(async move {
             for i in 0..25 {
                 let name = format!("u{t}-{i}");
-                s.create_user(&user("us-east-1_busy", &format!("sub-{name}"), &name)).await?;
+                s.create_user(&user("us-east-1_busy", &format!("sub-{name}"), &name))
+                    .await?;
                 s.get_user("us-east-1_busy", &name).await?;
                 s.consume_once(&format!("busy:{name}"), 0).await?;
             }
@@ -178,13 +194,15 @@ async fn two_stores_on_one_file_share_writes() {
     let (ra, rb) = tokio::join!(
         async {
             for i in 0..20 {
-                a.create_user(&user("us-east-1_two", &format!("a{i}"), &format!("a{i}"))).await?;
+                a.create_user(&user("us-east-1_two", &format!("a{i}"), &format!("a{i}")))
+                    .await?;
             }
             Ok::<_, cognate_core::store::StoreError>(())
         },
         async {
             for i in 0..20 {
-                b.create_user(&user("us-east-1_two", &format!("b{i}"), &format!("b{i}"))).await?;
+                b.create_user(&user("us-east-1_two", &format!("b{i}"), &format!("b{i}")))
+                    .await?;
             }
             Ok::<_, cognate_core::store::StoreError>(())
         }
@@ -204,10 +222,18 @@ const CRASH_DB_ENV: &str = "COGNATE_STORE_CRASH_CHILD_DB";
 #[tokio::test]
 #[ignore = "run by acknowledged_write_survives_kill_9 in a child process"]
 async fn crash_child() {
-    let Ok(path) = std::env::var(CRASH_DB_ENV) else { return };
+    let Ok(path) = std::env::var(CRASH_DB_ENV) else {
+        return;
+    };
     let store = SqliteStore::open(Path::new(&path)).await.unwrap();
-    store.create_pool(&pool("us-east-1_crash"), &[]).await.unwrap();
-    store.create_user(&user("us-east-1_crash", "sub-1", "alice")).await.unwrap();
+    store
+        .create_pool(&pool("us-east-1_crash"), &[])
+        .await
+        .unwrap();
+    store
+        .create_user(&user("us-east-1_crash", "sub-1", "alice"))
+        .await
+        .unwrap();
     println!("ACKED");
     use std::io::Write;
     std::io::stdout().flush().unwrap();
@@ -219,7 +245,13 @@ async fn acknowledged_write_survives_kill_9() {
     let dir = temp_dir("crash");
     let path = db_file(&dir);
     let mut child = Command::new(std::env::current_exe().unwrap())
-        .args(["--ignored", "--exact", "crash_child", "--nocapture", "--test-threads=1"])
+        .args([
+            "--ignored",
+            "--exact",
+            "crash_child",
+            "--nocapture",
+            "--test-threads=1",
+        ])
         .env(CRASH_DB_ENV, &path)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())

@@ -66,7 +66,11 @@ fn flag_overrides_env_and_file() {
         ("COGNATE_DATA_DIR", "/env"),
         ("COGNATE_ISSUER_URL", "https://env.example"),
     ]);
-    let args = flags(Some("127.0.0.1:1"), Some("/flag"), Some("http://flag.example"));
+    let args = flags(
+        Some("127.0.0.1:1"),
+        Some("/flag"),
+        Some("http://flag.example"),
+    );
     let cfg = Config::from_sources(&args, &e, Some(file(FILE_ALL))).unwrap();
     assert_eq!(cfg.listen, "127.0.0.1:1");
     assert_eq!(cfg.data_dir, PathBuf::from("/flag"));

@@ -59,7 +59,10 @@ fn logged(f: impl FnOnce()) -> String {
 #[test]
 fn log_delivery_writes_the_code_with_unquoted_fields() {
     let text = logged(|| LogDeliver::log(&message(Medium::Email, Some("123456"), None)));
-    assert!(text.contains("INFO cognate::delivery: verification code"), "{text}");
+    assert!(
+        text.contains("INFO cognate::delivery: verification code"),
+        "{text}"
+    );
     let fields = "pool_id=us-east-1_AbC123 username=alice purpose=SignUp medium=EMAIL \
                   destination=alice@example.com code=123456";
     assert!(text.contains(fields), "{text}");
@@ -69,9 +72,14 @@ fn log_delivery_writes_the_code_with_unquoted_fields() {
 #[test]
 fn log_delivery_writes_the_temporary_password() {
     let text = logged(|| LogDeliver::log(&message(Medium::Sms, None, Some("Tmp#Pass1"))));
-    assert!(text.contains("cognate::delivery: temporary password"), "{text}");
     assert!(
-        text.contains("purpose=Invitation medium=SMS destination=+15555550100 temporary_password=Tmp#Pass1"),
+        text.contains("cognate::delivery: temporary password"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "purpose=Invitation medium=SMS destination=+15555550100 temporary_password=Tmp#Pass1"
+        ),
         "{text}"
     );
 }
@@ -140,10 +148,22 @@ async fn smtp_delivery_sends_the_message_to_the_destination() {
         .await
         .expect("the SMTP session did not end")
         .unwrap();
-    assert!(transcript.contains("MAIL FROM:<no-reply@example.com>"), "{transcript}");
-    assert!(transcript.contains("RCPT TO:<alice@example.com>"), "{transcript}");
-    assert!(transcript.contains("Subject: Your verification code"), "{transcript}");
-    assert!(transcript.contains("Your verification code is 123456"), "{transcript}");
+    assert!(
+        transcript.contains("MAIL FROM:<no-reply@example.com>"),
+        "{transcript}"
+    );
+    assert!(
+        transcript.contains("RCPT TO:<alice@example.com>"),
+        "{transcript}"
+    );
+    assert!(
+        transcript.contains("Subject: Your verification code"),
+        "{transcript}"
+    );
+    assert!(
+        transcript.contains("Your verification code is 123456"),
+        "{transcript}"
+    );
 }
 
 #[tokio::test]

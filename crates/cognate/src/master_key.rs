@@ -115,8 +115,9 @@ fn create(path: &Path) -> anyhow::Result<MasterKey> {
             Ok(key)
         }
         // Another process won the race: use its key.
-        Err(e) if e.kind() == ErrorKind::AlreadyExists => read(path)?
-            .ok_or_else(|| anyhow!("{} vanished while starting", path.display())),
+        Err(e) if e.kind() == ErrorKind::AlreadyExists => {
+            read(path)?.ok_or_else(|| anyhow!("{} vanished while starting", path.display()))
+        }
         Err(e) => Err(e).with_context(|| format!("writing {}", path.display())),
     }
 }

@@ -24,10 +24,8 @@ impl TempDir {
         use std::sync::atomic::{AtomicU32, Ordering};
         static N: AtomicU32 = AtomicU32::new(0);
         let n = N.fetch_add(1, Ordering::SeqCst);
-        let dir = std::env::temp_dir().join(format!(
-            "cognate-cli-{tag}-{}-{n}",
-            std::process::id()
-        ));
+        let dir =
+            std::env::temp_dir().join(format!("cognate-cli-{tag}-{}-{n}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
         TempDir(dir)
@@ -136,17 +134,17 @@ fn get(addr: &str, path: &str) -> (u16, String) {
 
 fn sigterm_and_wait(run: &mut Running) -> std::process::ExitStatus {
     let pid = run.child.id().to_string();
-    let killed = Command::new("kill")
-        .args(["-TERM", &pid])
-        .status()
-        .unwrap();
+    let killed = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
     assert!(killed.success());
     let deadline = Instant::now() + LIMIT;
     loop {
         if let Some(status) = run.child.try_wait().unwrap() {
             return status;
         }
-        assert!(Instant::now() < deadline, "cognate did not exit after SIGTERM");
+        assert!(
+            Instant::now() < deadline,
+            "cognate did not exit after SIGTERM"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
 }
@@ -161,7 +159,10 @@ fn binary_prints_listening_line_serves_health_and_exits_0_on_sigterm() {
     assert!(run.addr.starts_with("127.0.0.1:"), "{:?}", run.stdout);
     assert!(!run.addr.ends_with(":0"), "{:?}", run.stdout);
     let banner = run.stdout.join("\n");
-    assert!(banner.contains(&format!("issuer URL: http://{}", run.addr)), "{banner}");
+    assert!(
+        banner.contains(&format!("issuer URL: http://{}", run.addr)),
+        "{banner}"
+    );
     assert!(banner.contains("cognate.db"), "{banner}");
 
     let (status, body) = get(&run.addr, "/health");

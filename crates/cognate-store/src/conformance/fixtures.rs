@@ -14,7 +14,10 @@ pub(crate) fn pool_id(tag: &str) -> String {
 
 pub(crate) fn pool(tag: &str) -> UserPool {
     let mut passthrough = Passthrough::new();
-    passthrough.insert("UserPoolTags".into(), serde_json::json!({ "team": "auth", "n": 3 }));
+    passthrough.insert(
+        "UserPoolTags".into(),
+        serde_json::json!({ "team": "auth", "n": 3 }),
+    );
     UserPool {
         id: pool_id(tag),
         name: format!("pool {tag}"),
@@ -76,7 +79,10 @@ pub(crate) fn key(tag: &str, kid: &str, key_use: KeyUse, created_ms: i64) -> Poo
 
 pub(crate) fn client(tag: &str, client_id: &str) -> AppClient {
     let mut passthrough = Passthrough::new();
-    passthrough.insert("CallbackURLs".into(), serde_json::json!(["https://example.com/cb"]));
+    passthrough.insert(
+        "CallbackURLs".into(),
+        serde_json::json!(["https://example.com/cb"]),
+    );
     AppClient {
         pool_id: pool_id(tag),
         client_id: client_id.into(),
@@ -84,10 +90,22 @@ pub(crate) fn client(tag: &str, client_id: &str) -> AppClient {
         sealed_secret: Some(vec![9, 8, 7, 0]),
         created_ms: T0,
         modified_ms: T0,
-        explicit_auth_flows: vec!["ALLOW_USER_SRP_AUTH".into(), "ALLOW_REFRESH_TOKEN_AUTH".into()],
-        access_token_validity: Validity { value: 60, unit: TimeUnit::Minutes },
-        id_token_validity: Validity { value: 1, unit: TimeUnit::Hours },
-        refresh_token_validity: Validity { value: 30, unit: TimeUnit::Days },
+        explicit_auth_flows: vec![
+            "ALLOW_USER_SRP_AUTH".into(),
+            "ALLOW_REFRESH_TOKEN_AUTH".into(),
+        ],
+        access_token_validity: Validity {
+            value: 60,
+            unit: TimeUnit::Minutes,
+        },
+        id_token_validity: Validity {
+            value: 1,
+            unit: TimeUnit::Hours,
+        },
+        refresh_token_validity: Validity {
+            value: 30,
+            unit: TimeUnit::Days,
+        },
         validity_explicit: true,
         auth_session_validity_minutes: 3,
         read_attributes: vec!["email".into()],
@@ -110,7 +128,10 @@ pub(crate) fn user(tag: &str, sub: &str, username: &str) -> User {
         password_hash: Some("$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into()),
         password_set_ms: T0,
         attributes: BTreeMap::from([
-            ("email".to_string(), format!("{}@example.com", username.to_lowercase())),
+            (
+                "email".to_string(),
+                format!("{}@example.com", username.to_lowercase()),
+            ),
             ("email_verified".to_string(), "true".to_string()),
         ]),
         created_ms: T0,

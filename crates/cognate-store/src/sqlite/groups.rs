@@ -41,10 +41,14 @@ impl SqliteStore {
         n: u32,
     ) -> StoreResult<Vec<Group>> {
         let sql = match after {
-            None => "SELECT doc FROM groups WHERE pool_id = ?1 AND ?2 IS NULL
-                     ORDER BY name LIMIT ?3",
-            Some(_) => "SELECT doc FROM groups WHERE pool_id = ?1 AND name > ?2
-                        ORDER BY name LIMIT ?3",
+            None => {
+                "SELECT doc FROM groups WHERE pool_id = ?1 AND ?2 IS NULL
+                     ORDER BY name LIMIT ?3"
+            }
+            Some(_) => {
+                "SELECT doc FROM groups WHERE pool_id = ?1 AND name > ?2
+                        ORDER BY name LIMIT ?3"
+            }
         };
         let docs: Vec<String> = sqlx::query_scalar(sql)
             .bind(pool_id)
@@ -79,7 +83,12 @@ impl SqliteStore {
     }
 
     /// Idempotent. `NotFound` when the group or the user does not exist.
-    pub(super) async fn add_member(&self, pool_id: &str, group: &str, sub: &str) -> StoreResult<()> {
+    pub(super) async fn add_member(
+        &self,
+        pool_id: &str,
+        group: &str,
+        sub: &str,
+    ) -> StoreResult<()> {
         sqlx::query(
             "INSERT INTO group_members (pool_id, group_name, sub) VALUES (?, ?, ?)
              ON CONFLICT DO NOTHING",

@@ -332,7 +332,10 @@ mod tests {
             .map(|d| d.as_nanos())
             .unwrap_or_default();
         std::env::temp_dir()
-            .join(format!("cognate-store-unit-{tag}-{}-{nanos}", std::process::id()))
+            .join(format!(
+                "cognate-store-unit-{tag}-{}-{nanos}",
+                std::process::id()
+            ))
             .join("cognate.db")
     }
 

@@ -84,9 +84,9 @@ impl SqliteStore {
         let docs: Vec<String> = sqlx::query_scalar(sql)
             .bind(after)
             .bind(limit(n))
-        .fetch_all(&self.reader)
-        .await
-        .map_err(map_sqlx)?;
+            .fetch_all(&self.reader)
+            .await
+            .map_err(map_sqlx)?;
         docs.iter().map(|d| from_doc(d)).collect()
     }
 
@@ -148,14 +148,16 @@ impl SqliteStore {
 
 impl SqliteStore {
     pub(super) async fn insert_client(&self, client: &AppClient) -> StoreResult<()> {
-        sqlx::query("INSERT INTO clients (pool_id, client_id, created_ms, doc) VALUES (?, ?, ?, ?)")
-            .bind(&client.pool_id)
-            .bind(&client.client_id)
-            .bind(client.created_ms)
-            .bind(to_doc(client)?)
-            .execute(&self.writer)
-            .await
-            .map_err(map_sqlx)?;
+        sqlx::query(
+            "INSERT INTO clients (pool_id, client_id, created_ms, doc) VALUES (?, ?, ?, ?)",
+        )
+        .bind(&client.pool_id)
+        .bind(&client.client_id)
+        .bind(client.created_ms)
+        .bind(to_doc(client)?)
+        .execute(&self.writer)
+        .await
+        .map_err(map_sqlx)?;
         Ok(())
     }
 
@@ -181,18 +183,22 @@ impl SqliteStore {
         n: u32,
     ) -> StoreResult<Vec<AppClient>> {
         let sql = match after {
-            None => "SELECT doc FROM clients WHERE pool_id = ?1 AND ?2 IS NULL
-                     ORDER BY client_id LIMIT ?3",
-            Some(_) => "SELECT doc FROM clients WHERE pool_id = ?1 AND client_id > ?2
-                        ORDER BY client_id LIMIT ?3",
+            None => {
+                "SELECT doc FROM clients WHERE pool_id = ?1 AND ?2 IS NULL
+                     ORDER BY client_id LIMIT ?3"
+            }
+            Some(_) => {
+                "SELECT doc FROM clients WHERE pool_id = ?1 AND client_id > ?2
+                        ORDER BY client_id LIMIT ?3"
+            }
         };
         let docs: Vec<String> = sqlx::query_scalar(sql)
             .bind(pool_id)
             .bind(after)
             .bind(limit(n))
-        .fetch_all(&self.reader)
-        .await
-        .map_err(map_sqlx)?;
+            .fetch_all(&self.reader)
+            .await
+            .map_err(map_sqlx)?;
         docs.iter().map(|d| from_doc(d)).collect()
     }
 

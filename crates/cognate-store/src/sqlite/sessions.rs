@@ -84,7 +84,10 @@ impl SqliteStore {
         .fetch_optional(&self.reader)
         .await
         .map_err(map_sqlx)?;
-        row.as_ref().map(code_from_row).transpose().map_err(map_sqlx)
+        row.as_ref()
+            .map(code_from_row)
+            .transpose()
+            .map_err(map_sqlx)
     }
 
     pub(super) async fn count_code_failure(
@@ -158,7 +161,10 @@ impl SqliteStore {
         .fetch_optional(&self.reader)
         .await
         .map_err(map_sqlx)?;
-        row.as_ref().map(session_from_row).transpose().map_err(map_sqlx)
+        row.as_ref()
+            .map(session_from_row)
+            .transpose()
+            .map_err(map_sqlx)
     }
 
     pub(super) async fn session_by_hash(
@@ -172,11 +178,18 @@ impl SqliteStore {
         .fetch_optional(&self.reader)
         .await
         .map_err(map_sqlx)?;
-        row.as_ref().map(session_from_row).transpose().map_err(map_sqlx)
+        row.as_ref()
+            .map(session_from_row)
+            .transpose()
+            .map_err(map_sqlx)
     }
 
     /// Keeps the first revocation time. `NotFound` when there is no such session.
-    pub(super) async fn mark_session_revoked(&self, origin_jti: &str, at_ms: i64) -> StoreResult<()> {
+    pub(super) async fn mark_session_revoked(
+        &self,
+        origin_jti: &str,
+        at_ms: i64,
+    ) -> StoreResult<()> {
         let done = sqlx::query(
             "UPDATE sessions SET revoked_ms = coalesce(revoked_ms, ?) WHERE origin_jti = ?",
         )

@@ -32,7 +32,10 @@ fn attribute_expr(name: &str) -> (String, Vec<String>) {
     if !name.contains(['"', '\\']) {
         // A quoted path label takes any character but the quote itself, so
         // names such as `custom:tenant` or `a.b` are matched literally.
-        return ("json_extract(attributes, ?)".into(), vec![format!("$.\"{name}\"")]);
+        return (
+            "json_extract(attributes, ?)".into(),
+            vec![format!("$.\"{name}\"")],
+        );
     }
     (
         "(SELECT j.value FROM json_each(users.attributes) AS j WHERE j.key = ?)".into(),
@@ -131,9 +134,8 @@ impl SqliteStore {
         value: &str,
     ) -> StoreResult<Vec<User>> {
         let (expr, expr_binds) = attribute_expr(name);
-        let sql = format!(
-            "SELECT doc FROM users WHERE pool_id = ? AND {expr} = ? ORDER BY username_key"
-        );
+        let sql =
+            format!("SELECT doc FROM users WHERE pool_id = ? AND {expr} = ? ORDER BY username_key");
         let mut query = sqlx::query_scalar(&sql).bind(pool_id);
         for b in expr_binds {
             query = query.bind(b);
@@ -215,7 +217,10 @@ mod tests {
 
     #[test]
     fn attribute_names_are_quoted_in_json_paths() {
-        assert_eq!(attribute_expr("custom:tenant").1, vec!["$.\"custom:tenant\"".to_string()]);
+        assert_eq!(
+            attribute_expr("custom:tenant").1,
+            vec!["$.\"custom:tenant\"".to_string()]
+        );
         assert_eq!(attribute_expr("a.b").1, vec!["$.\"a.b\"".to_string()]);
         // A quote cannot be written in a path label: those names use json_each.
         let (expr, binds) = attribute_expr("odd\"name");
