@@ -1,5 +1,9 @@
 //! The records the core keeps: pools, app clients, users, groups, codes and
 //! refresh sessions. Storage serialises them; it does not interpret them.
+//!
+//! Records are stored as serialised documents, so a field added to a record
+//! after release must carry `#[serde(default)]` (or come with a migration that
+//! rewrites the stored documents): older rows must keep decoding.
 
 use std::collections::BTreeMap;
 
@@ -40,7 +44,10 @@ impl UserPool {
     }
 
     pub fn region(&self) -> &str {
-        self.id.split_once('_').map(|(r, _)| r).unwrap_or("us-east-1")
+        self.id
+            .split_once('_')
+            .map(|(r, _)| r)
+            .unwrap_or("us-east-1")
     }
 
     pub fn attribute(&self, name: &str) -> Option<&AttributeSchema> {

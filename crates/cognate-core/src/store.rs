@@ -66,6 +66,8 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<Vec<User>>;
     async fn update_user(&self, user: &User) -> StoreResult<()>;
     /// Deletes the user, their codes, group memberships and refresh sessions.
+    /// Creating a record whose parent (pool, client, user, group) is missing is
+    /// `NotFound`, as is deleting a code or revoking a session that is not there.
     async fn delete_user(&self, pool_id: &str, sub: &str) -> StoreResult<()>;
     /// Ordered by `username_key`; `after` is a `username_key`.
     async fn list_users(
@@ -91,8 +93,12 @@ pub trait Store: Send + Sync + 'static {
     /// Idempotent.
     async fn add_user_to_group(&self, pool_id: &str, group: &str, sub: &str) -> StoreResult<()>;
     /// Idempotent.
-    async fn remove_user_from_group(&self, pool_id: &str, group: &str, sub: &str)
-        -> StoreResult<()>;
+    async fn remove_user_from_group(
+        &self,
+        pool_id: &str,
+        group: &str,
+        sub: &str,
+    ) -> StoreResult<()>;
     /// Every group of the user, ordered by name.
     async fn groups_for_user(&self, pool_id: &str, sub: &str) -> StoreResult<Vec<Group>>;
     /// Members ordered by `username_key`; `after` is a `username_key`.
@@ -107,18 +113,28 @@ pub trait Store: Send + Sync + 'static {
     // === one-time codes ===
     /// Replaces any code for the same (pool, sub, purpose).
     async fn put_code(&self, code: &CodeRecord) -> StoreResult<()>;
-    async fn get_code(&self, pool_id: &str, sub: &str, purpose: &str)
-        -> StoreResult<Option<CodeRecord>>;
+    async fn get_code(
+        &self,
+        pool_id: &str,
+        sub: &str,
+        purpose: &str,
+    ) -> StoreResult<Option<CodeRecord>>;
     /// Adds one failed attempt and returns the new count (0 when there is no code).
-    async fn record_code_failure(&self, pool_id: &str, sub: &str, purpose: &str)
-        -> StoreResult<u32>;
+    async fn record_code_failure(
+        &self,
+        pool_id: &str,
+        sub: &str,
+        purpose: &str,
+    ) -> StoreResult<u32>;
     async fn delete_code(&self, pool_id: &str, sub: &str, purpose: &str) -> StoreResult<()>;
 
     // === refresh sessions ===
     async fn create_session(&self, session: &RefreshSession) -> StoreResult<()>;
     async fn get_session(&self, origin_jti: &str) -> StoreResult<Option<RefreshSession>>;
-    async fn get_session_by_token_hash(&self, token_hash: &str)
-        -> StoreResult<Option<RefreshSession>>;
+    async fn get_session_by_token_hash(
+        &self,
+        token_hash: &str,
+    ) -> StoreResult<Option<RefreshSession>>;
     /// Marks one session revoked (keeps the first revocation time).
     async fn revoke_session(&self, origin_jti: &str, at_ms: i64) -> StoreResult<()>;
     /// Revokes every session of a user; returns how many were newly revoked.
@@ -126,6 +142,8 @@ pub trait Store: Send + Sync + 'static {
 
     // === single-use markers ===
     /// Records `key` as used until `expires_ms`. True the first time, false after.
-    /// Expired markers may be purged by the backend.
     async fn consume_once(&self, key: &str, expires_ms: i64) -> StoreResult<bool>;
+    /// Deletes markers that expired before `now_ms` (the caller's clock, not the
+    /// backend's); returns how many.
+    async fn purge_expired_markers(&self, now_ms: i64) -> StoreResult<u64>;
 }

@@ -99,7 +99,13 @@ impl IntoResponse for ApiError {
         let msg: String = self
             .message
             .chars()
-            .map(|c| if c.is_ascii() && !c.is_ascii_control() { c } else { ' ' })
+            .map(|c| {
+                if c.is_ascii() && !c.is_ascii_control() {
+                    c
+                } else {
+                    ' '
+                }
+            })
             .collect();
         if let Ok(v) = HeaderValue::from_str(&msg) {
             h.insert("x-amzn-errormessage", v);

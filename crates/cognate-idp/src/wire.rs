@@ -43,17 +43,6 @@ fn lower_first(s: &str) -> String {
     }
 }
 
-/// Checks a string member's length, with AWS's validation message.
-pub fn check_len(name: &str, value: &str, min: usize, max: usize) -> Result<(), ApiError> {
-    let n = value.chars().count();
-    if n < min || n > max {
-        return Err(ApiError::invalid(format!(
-            "1 validation error detected: Value at '{name}' failed to satisfy constraint: Member must have length between {min} and {max}"
-        )));
-    }
-    Ok(())
-}
-
 /// Epoch seconds with milliseconds, as AWS JSON timestamps are.
 pub fn epoch(ms: i64) -> Value {
     json!(ms as f64 / 1000.0)
@@ -133,7 +122,11 @@ pub fn page_limit(v: Option<i64>, name: &str, max: i64, default: i64) -> Result<
 }
 
 /// Given `limit + 1` items, returns the page and the next token.
-pub fn page<T>(mut items: Vec<T>, limit: u32, key: impl Fn(&T) -> String) -> (Vec<T>, Option<String>) {
+pub fn page<T>(
+    mut items: Vec<T>,
+    limit: u32,
+    key: impl Fn(&T) -> String,
+) -> (Vec<T>, Option<String>) {
     if items.len() > limit as usize {
         items.truncate(limit as usize);
         let next = items.last().map(|i| encode_token(&key(i)));

@@ -35,7 +35,10 @@ async fn id_and_access_tokens_carry_cognito_claims() {
     assert_eq!(id["cognito:username"], "alice");
     assert_eq!(id["email"], "alice@example.com");
     assert_eq!(id["email_verified"], false);
-    assert_eq!(id["exp"].as_i64().unwrap() - id["iat"].as_i64().unwrap(), 3600);
+    assert_eq!(
+        id["exp"].as_i64().unwrap() - id["iat"].as_i64().unwrap(),
+        3600
+    );
     assert!(id.get("cognito:groups").is_none());
     assert_eq!(access["token_use"], "access");
     assert_eq!(access["client_id"], client.as_str());
@@ -65,10 +68,15 @@ async fn id_and_access_tokens_are_signed_by_different_keys_in_the_jwks() {
 async fn openid_configuration_names_issuer_and_jwks_uri() {
     let app = app().await;
     let pool = app.pool().await;
-    let (status, doc) = app.get(&format!("/{pool}/.well-known/openid-configuration")).await;
+    let (status, doc) = app
+        .get(&format!("/{pool}/.well-known/openid-configuration"))
+        .await;
     assert_eq!(status, 200);
     assert_eq!(doc["issuer"], format!("http://cognate.test/{pool}"));
-    assert_eq!(doc["jwks_uri"], format!("http://cognate.test/{pool}/.well-known/jwks.json"));
+    assert_eq!(
+        doc["jwks_uri"],
+        format!("http://cognate.test/{pool}/.well-known/jwks.json")
+    );
     let (status, _) = app.get("/us-east-1_nosuchpool/.well-known/jwks.json").await;
     assert_eq!(status, 404);
 }
@@ -93,13 +101,18 @@ async fn unknown_user_is_user_not_found_unless_existence_errors_are_prevented() 
     let app = app().await;
     let pool = app.pool().await;
     let legacy = app.client(&pool).await;
-    let prevent = app.client_with(&pool, json!({"PreventUserExistenceErrors": "ENABLED"})).await;
+    let prevent = app
+        .client_with(&pool, json!({"PreventUserExistenceErrors": "ENABLED"}))
+        .await;
     let input = |c: &str| {
         json!({"ClientId": c, "AuthFlow": "USER_PASSWORD_AUTH",
                "AuthParameters": {"USERNAME": "ghost", "PASSWORD": PASSWORD}})
     };
-    app.err("InitiateAuth", input(&legacy), "UserNotFoundException").await;
-    let msg = app.err("InitiateAuth", input(&prevent), "NotAuthorizedException").await;
+    app.err("InitiateAuth", input(&legacy), "UserNotFoundException")
+        .await;
+    let msg = app
+        .err("InitiateAuth", input(&prevent), "NotAuthorizedException")
+        .await;
     assert_eq!(msg, "Incorrect username or password.");
 }
 
@@ -108,7 +121,10 @@ async fn flow_not_enabled_for_client_is_invalid_parameter() {
     let app = app().await;
     let pool = app.pool().await;
     let client = app
-        .client_with(&pool, json!({"ExplicitAuthFlows": ["ALLOW_REFRESH_TOKEN_AUTH"]}))
+        .client_with(
+            &pool,
+            json!({"ExplicitAuthFlows": ["ALLOW_REFRESH_TOKEN_AUTH"]}),
+        )
         .await;
     let msg = app
         .err(
@@ -137,10 +153,19 @@ async fn id_token_is_not_an_access_token() {
     let app = app().await;
     let (_, _, tokens) = signed_in(&app).await;
     let msg = app
-        .err("GetUser", json!({"AccessToken": tokens["IdToken"]}), "NotAuthorizedException")
+        .err(
+            "GetUser",
+            json!({"AccessToken": tokens["IdToken"]}),
+            "NotAuthorizedException",
+        )
         .await;
     assert_eq!(msg, "Invalid Access Token");
-    app.err("GetUser", json!({"AccessToken": "garbage"}), "NotAuthorizedException").await;
+    app.err(
+        "GetUser",
+        json!({"AccessToken": "garbage"}),
+        "NotAuthorizedException",
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -161,16 +186,27 @@ async fn refresh_returns_new_tokens_keeping_auth_time_and_origin_jti() {
     let after = claims(fresh["IdToken"].as_str().unwrap());
     assert_eq!(after["auth_time"], before["auth_time"]);
     assert_eq!(after["origin_jti"], before["origin_jti"]);
-    assert_eq!(after["iat"].as_i64().unwrap(), before["iat"].as_i64().unwrap() + 600);
+    assert_eq!(
+        after["iat"].as_i64().unwrap(),
+        before["iat"].as_i64().unwrap() + 600
+    );
 }
 
 #[tokio::test]
 async fn global_sign_out_revokes_access_and_refresh_tokens() {
     let app = app().await;
     let (_, client, tokens) = signed_in(&app).await;
-    app.ok("GlobalSignOut", json!({"AccessToken": tokens["AccessToken"]})).await;
+    app.ok(
+        "GlobalSignOut",
+        json!({"AccessToken": tokens["AccessToken"]}),
+    )
+    .await;
     let msg = app
-        .err("GetUser", json!({"AccessToken": tokens["AccessToken"]}), "NotAuthorizedException")
+        .err(
+            "GetUser",
+            json!({"AccessToken": tokens["AccessToken"]}),
+            "NotAuthorizedException",
+        )
         .await;
     assert_eq!(msg, "Access Token has been revoked");
     let msg = app
@@ -184,23 +220,42 @@ async fn global_sign_out_revokes_access_and_refresh_tokens() {
     assert_eq!(msg, "Refresh Token has been revoked");
     // A new sign-in works and is not affected.
     let again = app.sign_in(&client, "alice", PASSWORD).await;
-    app.ok("GetUser", json!({"AccessToken": again["AccessToken"]})).await;
+    app.ok("GetUser", json!({"AccessToken": again["AccessToken"]}))
+        .await;
 }
 
 #[tokio::test]
 async fn admin_user_global_sign_out_revokes_tokens() {
     let app = app().await;
     let (pool, _, tokens) = signed_in(&app).await;
-    app.ok("AdminUserGlobalSignOut", json!({"UserPoolId": pool, "Username": "alice"})).await;
-    app.err("GetUser", json!({"AccessToken": tokens["AccessToken"]}), "NotAuthorizedException").await;
+    app.ok(
+        "AdminUserGlobalSignOut",
+        json!({"UserPoolId": pool, "Username": "alice"}),
+    )
+    .await;
+    app.err(
+        "GetUser",
+        json!({"AccessToken": tokens["AccessToken"]}),
+        "NotAuthorizedException",
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn revoke_token_revokes_refresh_and_its_access_tokens() {
     let app = app().await;
     let (_, client, tokens) = signed_in(&app).await;
-    app.ok("RevokeToken", json!({"Token": tokens["RefreshToken"], "ClientId": client})).await;
-    app.err("GetUser", json!({"AccessToken": tokens["AccessToken"]}), "NotAuthorizedException").await;
+    app.ok(
+        "RevokeToken",
+        json!({"Token": tokens["RefreshToken"], "ClientId": client}),
+    )
+    .await;
+    app.err(
+        "GetUser",
+        json!({"AccessToken": tokens["AccessToken"]}),
+        "NotAuthorizedException",
+    )
+    .await;
     app.err(
         "InitiateAuth",
         json!({"ClientId": client, "AuthFlow": "REFRESH_TOKEN_AUTH",
@@ -214,11 +269,19 @@ async fn revoke_token_revokes_refresh_and_its_access_tokens() {
 async fn client_with_secret_requires_a_valid_secret_hash() {
     let app = app().await;
     let pool = app.pool().await;
-    let client = app.client_with(&pool, json!({"GenerateSecret": true})).await;
-    let described = app
-        .ok("DescribeUserPoolClient", json!({"UserPoolId": pool, "ClientId": client}))
+    let client = app
+        .client_with(&pool, json!({"GenerateSecret": true}))
         .await;
-    let secret = described["UserPoolClient"]["ClientSecret"].as_str().unwrap().to_string();
+    let described = app
+        .ok(
+            "DescribeUserPoolClient",
+            json!({"UserPoolId": pool, "ClientId": client}),
+        )
+        .await;
+    let secret = described["UserPoolClient"]["ClientSecret"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let hash = cognate_tokens::secret_hash(&secret, "uma", &client);
     let sign_up = |h: Option<&str>| {
         let mut v = json!({"ClientId": client, "Username": "uma", "Password": PASSWORD});
@@ -227,11 +290,25 @@ async fn client_with_secret_requires_a_valid_secret_hash() {
         }
         v
     };
-    app.err("SignUp", sign_up(None), "NotAuthorizedException").await;
-    let msg = app.err("SignUp", sign_up(Some("bm90IGl0")), "NotAuthorizedException").await;
-    assert_eq!(msg, format!("Unable to verify secret hash for client {client}"));
+    app.err("SignUp", sign_up(None), "NotAuthorizedException")
+        .await;
+    let msg = app
+        .err(
+            "SignUp",
+            sign_up(Some("bm90IGl0")),
+            "NotAuthorizedException",
+        )
+        .await;
+    assert_eq!(
+        msg,
+        format!("Unable to verify secret hash for client {client}")
+    );
     app.ok("SignUp", sign_up(Some(&hash))).await;
-    app.ok("AdminConfirmSignUp", json!({"UserPoolId": pool, "Username": "uma"})).await;
+    app.ok(
+        "AdminConfirmSignUp",
+        json!({"UserPoolId": pool, "Username": "uma"}),
+    )
+    .await;
     let out = app
         .ok(
             "InitiateAuth",
@@ -249,13 +326,26 @@ async fn groups_appear_in_tokens_ordered_by_precedence() {
     let client = app.client(&pool).await;
     app.user(&pool, &client, "vic").await;
     for (g, p) in [("readers", 10), ("admins", 1)] {
-        app.ok("CreateGroup", json!({"UserPoolId": pool, "GroupName": g, "Precedence": p})).await;
-        app.ok("AdminAddUserToGroup", json!({"UserPoolId": pool, "Username": "vic", "GroupName": g}))
-            .await;
+        app.ok(
+            "CreateGroup",
+            json!({"UserPoolId": pool, "GroupName": g, "Precedence": p}),
+        )
+        .await;
+        app.ok(
+            "AdminAddUserToGroup",
+            json!({"UserPoolId": pool, "Username": "vic", "GroupName": g}),
+        )
+        .await;
     }
     let tokens = app.sign_in(&client, "vic", PASSWORD).await;
-    assert_eq!(claims(tokens["IdToken"].as_str().unwrap())["cognito:groups"], json!(["admins", "readers"]));
-    assert_eq!(claims(tokens["AccessToken"].as_str().unwrap())["cognito:groups"], json!(["admins", "readers"]));
+    assert_eq!(
+        claims(tokens["IdToken"].as_str().unwrap())["cognito:groups"],
+        json!(["admins", "readers"])
+    );
+    assert_eq!(
+        claims(tokens["AccessToken"].as_str().unwrap())["cognito:groups"],
+        json!(["admins", "readers"])
+    );
 }
 
 #[tokio::test]
@@ -280,6 +370,12 @@ async fn change_password_checks_the_previous_one() {
 async fn deleted_user_tokens_are_refused() {
     let app = app().await;
     let (_, _, tokens) = signed_in(&app).await;
-    app.ok("DeleteUser", json!({"AccessToken": tokens["AccessToken"]})).await;
-    app.err("GetUser", json!({"AccessToken": tokens["AccessToken"]}), "NotAuthorizedException").await;
+    app.ok("DeleteUser", json!({"AccessToken": tokens["AccessToken"]}))
+        .await;
+    app.err(
+        "GetUser",
+        json!({"AccessToken": tokens["AccessToken"]}),
+        "NotAuthorizedException",
+    )
+    .await;
 }

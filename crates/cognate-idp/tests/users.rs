@@ -8,7 +8,9 @@ use serde_json::json;
 #[tokio::test]
 async fn sign_up_confirm_with_mailed_code_then_sign_in_returns_tokens() {
     let app = app().await;
-    let pool = app.pool_with(json!({"AutoVerifiedAttributes": ["email"]})).await;
+    let pool = app
+        .pool_with(json!({"AutoVerifiedAttributes": ["email"]}))
+        .await;
     let client = app.client(&pool).await;
     let out = app
         .ok(
@@ -80,7 +82,10 @@ async fn weak_password_is_invalid_password() {
             "InvalidPasswordException",
         )
         .await;
-    assert!(msg.contains("Password did not conform with policy"), "{msg}");
+    assert!(
+        msg.contains("Password did not conform with policy"),
+        "{msg}"
+    );
 }
 
 #[tokio::test]
@@ -98,7 +103,9 @@ async fn password_is_stored_as_argon2id_phc_string() {
 #[tokio::test]
 async fn confirmation_code_is_stored_only_as_a_hash() {
     let app = app().await;
-    let pool = app.pool_with(json!({"AutoVerifiedAttributes": ["email"]})).await;
+    let pool = app
+        .pool_with(json!({"AutoVerifiedAttributes": ["email"]}))
+        .await;
     let client = app.client(&pool).await;
     let out = app
         .ok(
@@ -109,13 +116,20 @@ async fn confirmation_code_is_stored_only_as_a_hash() {
         .await;
     let code = app.outbox.last_code("fay", "SignUp").unwrap();
     let sub = out["UserSub"].as_str().unwrap();
-    let rec = app.store.get_code(&pool, sub, "sign_up").await.unwrap().unwrap();
+    let rec = app
+        .store
+        .get_code(&pool, sub, "sign_up")
+        .await
+        .unwrap()
+        .unwrap();
     assert!(!rec.code_hash.contains(&code));
     assert_eq!(rec.code_hash.len(), 64);
 }
 
 async fn signed_up(app: &common::App, username: &str) -> (String, String) {
-    let pool = app.pool_with(json!({"AutoVerifiedAttributes": ["email"]})).await;
+    let pool = app
+        .pool_with(json!({"AutoVerifiedAttributes": ["email"]}))
+        .await;
     let client = app.client(&pool).await;
     app.ok(
         "SignUp",
@@ -180,8 +194,13 @@ async fn code_is_single_use() {
     let code = app.outbox.last_code("jon", "SignUp").unwrap();
     let input = json!({"ClientId": client, "Username": "jon", "ConfirmationCode": code});
     app.ok("ConfirmSignUp", input.clone()).await;
-    app.ok("AdminGetUser", json!({"UserPoolId": pool, "Username": "jon"})).await;
-    app.err("ConfirmSignUp", input, "NotAuthorizedException").await;
+    app.ok(
+        "AdminGetUser",
+        json!({"UserPoolId": pool, "Username": "jon"}),
+    )
+    .await;
+    app.err("ConfirmSignUp", input, "NotAuthorizedException")
+        .await;
 }
 
 #[tokio::test]
@@ -202,9 +221,17 @@ async fn forgot_password_code_sets_new_password() {
     let app = app().await;
     let (pool, client) = signed_up(&app, "lea").await;
     let code = app.outbox.last_code("lea", "SignUp").unwrap();
-    app.ok("ConfirmSignUp", json!({"ClientId": client, "Username": "lea", "ConfirmationCode": code}))
+    app.ok(
+        "ConfirmSignUp",
+        json!({"ClientId": client, "Username": "lea", "ConfirmationCode": code}),
+    )
+    .await;
+    let out = app
+        .ok(
+            "ForgotPassword",
+            json!({"ClientId": client, "Username": "lea"}),
+        )
         .await;
-    let out = app.ok("ForgotPassword", json!({"ClientId": client, "Username": "lea"})).await;
     assert_eq!(out["CodeDeliveryDetails"]["AttributeName"], "email");
     let code = app.outbox.last_code("lea", "ForgotPassword").unwrap();
     app.ok(
@@ -228,7 +255,11 @@ async fn reset_code_expires_after_one_hour() {
                "UserAttributes": [{"Name": "email_verified", "Value": "true"}]}),
     )
     .await;
-    app.ok("ForgotPassword", json!({"ClientId": client, "Username": "mia"})).await;
+    app.ok(
+        "ForgotPassword",
+        json!({"ClientId": client, "Username": "mia"}),
+    )
+    .await;
     let code = app.outbox.last_code("mia", "ForgotPassword").unwrap();
     app.clock.advance_secs(3601);
     app.err(
@@ -247,17 +278,37 @@ async fn list_users_filters_by_email_prefix_and_status() {
     for name in ["ann", "andy", "bea"] {
         app.user(&pool, &client, name).await;
     }
-    app.ok("SignUp", json!({"ClientId": client, "Username": "unconf", "Password": PASSWORD})).await;
+    app.ok(
+        "SignUp",
+        json!({"ClientId": client, "Username": "unconf", "Password": PASSWORD}),
+    )
+    .await;
     let out = app
-        .ok("ListUsers", json!({"UserPoolId": pool, "Filter": "email ^= \"an\""}))
+        .ok(
+            "ListUsers",
+            json!({"UserPoolId": pool, "Filter": "email ^= \"an\""}),
+        )
         .await;
-    let names: Vec<&str> = out["Users"].as_array().unwrap().iter().map(|u| u["Username"].as_str().unwrap()).collect();
+    let names: Vec<&str> = out["Users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["Username"].as_str().unwrap())
+        .collect();
     assert_eq!(names, vec!["andy", "ann"]);
     let out = app
-        .ok("ListUsers", json!({"UserPoolId": pool, "Filter": "cognito:user_status = \"UNCONFIRMED\""}))
+        .ok(
+            "ListUsers",
+            json!({"UserPoolId": pool, "Filter": "cognito:user_status = \"UNCONFIRMED\""}),
+        )
         .await;
     assert_eq!(out["Users"].as_array().unwrap().len(), 1);
-    app.err("ListUsers", json!({"UserPoolId": pool, "Filter": "email ~ x"}), "InvalidParameterException").await;
+    app.err(
+        "ListUsers",
+        json!({"UserPoolId": pool, "Filter": "email ~ x"}),
+        "InvalidParameterException",
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -268,11 +319,16 @@ async fn list_users_paginates() {
     for name in ["u1", "u2", "u3"] {
         app.user(&pool, &client, name).await;
     }
-    let first = app.ok("ListUsers", json!({"UserPoolId": pool, "Limit": 2})).await;
+    let first = app
+        .ok("ListUsers", json!({"UserPoolId": pool, "Limit": 2}))
+        .await;
     assert_eq!(first["Users"].as_array().unwrap().len(), 2);
     let token = first["PaginationToken"].as_str().unwrap();
     let second = app
-        .ok("ListUsers", json!({"UserPoolId": pool, "Limit": 2, "PaginationToken": token}))
+        .ok(
+            "ListUsers",
+            json!({"UserPoolId": pool, "Limit": 2, "PaginationToken": token}),
+        )
         .await;
     assert_eq!(second["Users"][0]["Username"], "u3");
     assert!(second.get("PaginationToken").is_none());
@@ -292,7 +348,10 @@ async fn admin_created_user_must_set_new_password() {
         )
         .await;
     assert_eq!(out["User"]["UserStatus"], "FORCE_CHANGE_PASSWORD");
-    assert_eq!(app.outbox.last_code("nia", "Invitation").unwrap(), "Temp-Passw0rd");
+    assert_eq!(
+        app.outbox.last_code("nia", "Invitation").unwrap(),
+        "Temp-Passw0rd"
+    );
     let ch = app
         .ok(
             "InitiateAuth",
@@ -308,7 +367,8 @@ async fn admin_created_user_must_set_new_password() {
     let done = app.ok("RespondToAuthChallenge", respond.clone()).await;
     assert!(done["AuthenticationResult"]["IdToken"].is_string());
     // The session string is single use.
-    app.err("RespondToAuthChallenge", respond, "NotAuthorizedException").await;
+    app.err("RespondToAuthChallenge", respond, "NotAuthorizedException")
+        .await;
     app.sign_in(&client, "nia", "Final-Passw0rd").await;
 }
 
@@ -345,7 +405,9 @@ async fn auth_session_expires_after_three_minutes() {
 async fn update_email_marks_it_unverified_and_custom_attribute_is_a_string_claim() {
     let app = app().await;
     let pool = app
-        .pool_with(json!({"Schema": [{"Name": "tenant", "AttributeDataType": "String", "Mutable": true}]}))
+        .pool_with(
+            json!({"Schema": [{"Name": "tenant", "AttributeDataType": "String", "Mutable": true}]}),
+        )
         .await;
     let client = app.client(&pool).await;
     app.user(&pool, &client, "pat").await;
@@ -364,9 +426,19 @@ async fn update_email_marks_it_unverified_and_custom_attribute_is_a_string_claim
         json!({"AccessToken": tokens["AccessToken"], "UserAttributes": [{"Name": "email", "Value": "new@example.com"}]}),
     )
     .await;
-    let user = app.ok("AdminGetUser", json!({"UserPoolId": pool, "Username": "pat"})).await;
+    let user = app
+        .ok(
+            "AdminGetUser",
+            json!({"UserPoolId": pool, "Username": "pat"}),
+        )
+        .await;
     let attrs = user["UserAttributes"].as_array().unwrap();
-    let get = |n: &str| attrs.iter().find(|a| a["Name"] == n).map(|a| a["Value"].clone());
+    let get = |n: &str| {
+        attrs
+            .iter()
+            .find(|a| a["Name"] == n)
+            .map(|a| a["Value"].clone())
+    };
     assert_eq!(get("email").unwrap(), "new@example.com");
     assert_eq!(get("email_verified").unwrap(), "false");
 }
@@ -391,7 +463,11 @@ async fn disabled_user_cannot_sign_in() {
     let pool = app.pool().await;
     let client = app.client(&pool).await;
     app.user(&pool, &client, "rae").await;
-    app.ok("AdminDisableUser", json!({"UserPoolId": pool, "Username": "rae"})).await;
+    app.ok(
+        "AdminDisableUser",
+        json!({"UserPoolId": pool, "Username": "rae"}),
+    )
+    .await;
     let msg = app
         .err(
             "InitiateAuth",
@@ -401,7 +477,11 @@ async fn disabled_user_cannot_sign_in() {
         )
         .await;
     assert_eq!(msg, "User is disabled.");
-    app.ok("AdminEnableUser", json!({"UserPoolId": pool, "Username": "rae"})).await;
+    app.ok(
+        "AdminEnableUser",
+        json!({"UserPoolId": pool, "Username": "rae"}),
+    )
+    .await;
     app.sign_in(&client, "rae", PASSWORD).await;
 }
 
@@ -411,7 +491,11 @@ async fn admin_reset_password_requires_reset_at_sign_in() {
     let pool = app.pool().await;
     let client = app.client(&pool).await;
     app.user(&pool, &client, "sam").await;
-    app.ok("AdminResetUserPassword", json!({"UserPoolId": pool, "Username": "sam"})).await;
+    app.ok(
+        "AdminResetUserPassword",
+        json!({"UserPoolId": pool, "Username": "sam"}),
+    )
+    .await;
     app.err(
         "InitiateAuth",
         json!({"ClientId": client, "AuthFlow": "USER_PASSWORD_AUTH",
@@ -429,9 +513,16 @@ async fn email_username_pool_signs_in_by_email_with_uuid_username() {
         .await;
     let client = app.client(&pool).await;
     let out = app
-        .ok("SignUp", json!({"ClientId": client, "Username": "Tia@Example.com", "Password": PASSWORD}))
+        .ok(
+            "SignUp",
+            json!({"ClientId": client, "Username": "Tia@Example.com", "Password": PASSWORD}),
+        )
         .await;
-    app.ok("AdminConfirmSignUp", json!({"UserPoolId": pool, "Username": "tia@example.com"})).await;
+    app.ok(
+        "AdminConfirmSignUp",
+        json!({"UserPoolId": pool, "Username": "tia@example.com"}),
+    )
+    .await;
     let tokens = app.sign_in(&client, "tia@example.com", PASSWORD).await;
     let id = claims(tokens["IdToken"].as_str().unwrap());
     assert_eq!(id["cognito:username"], out["UserSub"]);

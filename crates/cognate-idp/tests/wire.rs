@@ -23,7 +23,9 @@ async fn malformed_json_is_serialization_exception() {
 #[tokio::test]
 async fn wrong_member_type_is_serialization_exception() {
     let app = app().await;
-    let (_, body) = app.raw("DescribeUserPool", r#"{"UserPoolId": 5}"#.into()).await;
+    let (_, body) = app
+        .raw("DescribeUserPool", r#"{"UserPoolId": 5}"#.into())
+        .await;
     assert_eq!(body["__type"], "SerializationException");
 }
 
@@ -49,7 +51,10 @@ async fn body_over_one_mebibyte_is_refused() {
 async fn unknown_pool_is_resource_not_found() {
     let app = app().await;
     let (_, body) = app
-        .raw("DescribeUserPool", r#"{"UserPoolId": "us-east-1_nosuchpol"}"#.into())
+        .raw(
+            "DescribeUserPool",
+            r#"{"UserPoolId": "us-east-1_nosuchpol"}"#.into(),
+        )
         .await;
     assert_eq!(body["__type"], "ResourceNotFoundException");
 }

@@ -46,7 +46,11 @@ fn options() -> Options {
     let mut threads = std::env::var("CRYPTO_BOUND_THREADS")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1));
+        .unwrap_or_else(|| {
+            std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(1)
+        });
     let mut secs = std::env::var("CRYPTO_BOUND_SECS")
         .ok()
         .and_then(|v| v.parse().ok())
@@ -54,7 +58,12 @@ fn options() -> Options {
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         match a.as_str() {
-            "--threads" => threads = args.next().and_then(|v| v.parse().ok()).expect("--threads N"),
+            "--threads" => {
+                threads = args
+                    .next()
+                    .and_then(|v| v.parse().ok())
+                    .expect("--threads N")
+            }
             "--secs" => secs = args.next().and_then(|v| v.parse().ok()).expect("--secs S"),
             "-h" | "--help" => {
                 eprintln!("usage: crypto_bound [--threads N] [--secs S]");
@@ -120,9 +129,18 @@ fn argon2_rate(threads: usize, secs: f64, hasher: &PasswordHasher) -> f64 {
         .build()
         .expect("tokio runtime");
     rt.block_on(async {
-        let phc = hasher.hash(&SystemRng, PASSWORD).await.expect("argon2 hash");
-        assert!(hasher.verify(PASSWORD, &phc).await.expect("verify"), "hash does not verify");
-        assert!(!hasher.verify("wrong", &phc).await.expect("verify"), "wrong password verifies");
+        let phc = hasher
+            .hash(&SystemRng, PASSWORD)
+            .await
+            .expect("argon2 hash");
+        assert!(
+            hasher.verify(PASSWORD, &phc).await.expect("verify"),
+            "hash does not verify"
+        );
+        assert!(
+            !hasher.verify("wrong", &phc).await.expect("verify"),
+            "wrong password verifies"
+        );
         let stop = Arc::new(AtomicBool::new(false));
         let start = Instant::now();
         let tasks: Vec<_> = (0..threads)

@@ -81,6 +81,7 @@ async fn serve(args: &ServeArgs, env: &dyn Env) -> anyhow::Result<()> {
         .with_context(|| format!("binding {}", cfg.listen))?;
     let bound = listener.local_addr().context("reading the bound address")?;
     let app = server::build_app(&cfg, bound).await?;
+    tracing::info!(addr = %bound, issuer = %app.issuer_url, "listening");
 
     let mut out = std::io::stdout().lock();
     for line in server::banner(&app, bound) {
@@ -89,6 +90,7 @@ async fn serve(args: &ServeArgs, env: &dyn Env) -> anyhow::Result<()> {
     out.flush().context("writing to stdout")?;
     drop(out);
 
+    let housekeeping = tokio::spawn(housekeeping(app.svc.clone()));
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let mut server = tokio::spawn(server::serve(listener, app.router, async {
         let _ = stop_rx.await;
@@ -107,6 +109,20 @@ async fn serve(args: &ServeArgs, env: &dyn Env) -> anyhow::Result<()> {
             tracing::warn!("second signal; exiting without waiting for requests");
         }
     }
+    housekeeping.abort();
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Periodic clean-up of expired single-use markers.
+async fn housekeeping(svc: std::sync::Arc<cognate_core::service::UserPools>) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
+    loop {
+        tick.tick().await;
+        match svc.purge_expired().await {
+            Ok(n) if n > 0 => tracing::debug!(purged = n, "expired markers purged"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "purging expired markers failed"),
+        }
+    }
 }

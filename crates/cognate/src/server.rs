@@ -233,6 +233,13 @@ pub fn banner(app: &App, bound: SocketAddr) -> Vec<String> {
              is not implemented yet, so anyone who can reach this port can administer every \
              user pool"
         ));
+        if bound.ip().is_unspecified() && app.issuer_url == format!("http://{bound}") {
+            lines.push(
+                "WARNING: the issuer URL names an unspecified address; set --issuer-url to the \
+                 URL clients use to reach this server"
+                    .to_string(),
+            );
+        }
     }
     lines
 }

@@ -28,7 +28,9 @@ impl UserPools {
     ) -> CoreResult<()> {
         for (name, value) in attrs {
             if name == "sub" {
-                return Err(CoreError::invalid("Cannot modify the non-mutable attribute sub"));
+                return Err(CoreError::invalid(
+                    "Cannot modify the non-mutable attribute sub",
+                ));
             }
             let schema = pool.attribute(name).ok_or_else(|| {
                 CoreError::invalid(format!(
@@ -85,7 +87,10 @@ impl UserPools {
     }
 
     /// Every required attribute of the schema is present and non-empty.
-    pub(crate) fn check_required(pool: &UserPool, attrs: &BTreeMap<String, String>) -> CoreResult<()> {
+    pub(crate) fn check_required(
+        pool: &UserPool,
+        attrs: &BTreeMap<String, String>,
+    ) -> CoreResult<()> {
         for a in pool.schema.iter().filter(|a| a.required && a.name != "sub") {
             if attrs.get(&a.name).is_none_or(|v| v.is_empty()) {
                 return Err(CoreError::invalid(format!(
@@ -128,11 +133,21 @@ impl UserPools {
         self.store.update_user(&user).await?;
         let mut deliveries = Vec::new();
         for name in to_verify {
-            let medium = if name == "email" { Medium::Email } else { Medium::Sms };
+            let medium = if name == "email" {
+                Medium::Email
+            } else {
+                Medium::Sms
+            };
             if let Some(dest) = user.attributes.get(&name).cloned() {
                 deliveries.push(
-                    self.send_code(pool, &user, CodePurpose::VerifyAttribute(name), medium, &dest)
-                        .await?,
+                    self.send_code(
+                        pool,
+                        &user,
+                        CodePurpose::VerifyAttribute(name),
+                        medium,
+                        &dest,
+                    )
+                    .await?,
                 );
             }
         }
@@ -160,7 +175,10 @@ impl UserPools {
         if !pool.username_attributes.iter().any(|a| a == name) {
             return Ok(());
         }
-        let others = self.store.find_users_by_attribute(&pool.id, name, value).await?;
+        let others = self
+            .store
+            .find_users_by_attribute(&pool.id, name, value)
+            .await?;
         if others.iter().any(|u| u.sub != sub) {
             return Err(CoreError::AliasExists(format!(
                 "An account with the given {name} already exists."
@@ -212,7 +230,8 @@ impl UserPools {
     ) -> CoreResult<()> {
         let pool = self.pool(pool_id).await?;
         let user = self.user(&pool, username).await?;
-        self.write_attributes(&pool, user, attrs, Writer::Admin).await?;
+        self.write_attributes(&pool, user, attrs, Writer::Admin)
+            .await?;
         Ok(())
     }
 
@@ -223,8 +242,13 @@ impl UserPools {
     ) -> CoreResult<Vec<CodeDelivery>> {
         let ctx = self.authorize_access_token(access_token).await?;
         let client = self.client(&ctx.pool.id, &ctx.client_id).await?;
-        self.write_attributes(&ctx.pool, ctx.user, attrs, Writer::Client(&client.write_attributes))
-            .await
+        self.write_attributes(
+            &ctx.pool,
+            ctx.user,
+            attrs,
+            Writer::Client(&client.write_attributes),
+        )
+        .await
     }
 
     pub async fn admin_delete_user_attributes(
@@ -238,7 +262,11 @@ impl UserPools {
         self.remove_attributes(&pool, user, names).await
     }
 
-    pub async fn delete_user_attributes(&self, access_token: &str, names: &[String]) -> CoreResult<()> {
+    pub async fn delete_user_attributes(
+        &self,
+        access_token: &str,
+        names: &[String],
+    ) -> CoreResult<()> {
         let ctx = self.authorize_access_token(access_token).await?;
         self.remove_attributes(&ctx.pool, ctx.user, names).await
     }
@@ -252,11 +280,19 @@ impl UserPools {
         let medium = match attribute {
             "email" => Medium::Email,
             "phone_number" => Medium::Sms,
-            _ => return Err(CoreError::invalid(format!("Attribute {attribute} cannot be verified"))),
+            _ => {
+                return Err(CoreError::invalid(format!(
+                    "Attribute {attribute} cannot be verified"
+                )))
+            }
         };
-        let dest = ctx.user.attr(attribute).map(str::to_string).ok_or_else(|| {
-            CoreError::invalid(format!("User does not have the attribute {attribute}"))
-        })?;
+        let dest = ctx
+            .user
+            .attr(attribute)
+            .map(str::to_string)
+            .ok_or_else(|| {
+                CoreError::invalid(format!("User does not have the attribute {attribute}"))
+            })?;
         self.send_code(
             &ctx.pool,
             &ctx.user,
@@ -275,9 +311,11 @@ impl UserPools {
     ) -> CoreResult<()> {
         let ctx = self.authorize_access_token(access_token).await?;
         let purpose = CodePurpose::VerifyAttribute(attribute.to_string());
-        self.check_code(&ctx.pool, &ctx.user, &purpose, code).await?;
+        self.check_code(&ctx.pool, &ctx.user, &purpose, code)
+            .await?;
         let mut user = ctx.user;
-        user.attributes.insert(format!("{attribute}_verified"), "true".into());
+        user.attributes
+            .insert(format!("{attribute}_verified"), "true".into());
         user.modified_ms = self.clock.now_ms();
         self.store.update_user(&user).await?;
         Ok(())

@@ -79,7 +79,9 @@ fn flow_not_enabled(flow: &str) -> CoreError {
 
 impl UserPools {
     pub async fn initiate_auth(&self, req: AuthRequest) -> CoreResult<AuthOutcome> {
-        let (pool, client) = self.auth_client(req.pool_id.as_deref(), &req.client_id).await?;
+        let (pool, client) = self
+            .auth_client(req.pool_id.as_deref(), &req.client_id)
+            .await?;
         let admin = req.pool_id.is_some();
         let p = &req.parameters;
         match (req.flow.as_str(), admin) {
@@ -112,7 +114,11 @@ impl UserPools {
         }
     }
 
-    async fn auth_client(&self, pool_id: Option<&str>, client_id: &str) -> CoreResult<(UserPool, AppClient)> {
+    async fn auth_client(
+        &self,
+        pool_id: Option<&str>,
+        client_id: &str,
+    ) -> CoreResult<(UserPool, AppClient)> {
         match pool_id {
             Some(pool_id) => {
                 let pool = self.pool(pool_id).await?;
@@ -159,11 +165,19 @@ impl UserPools {
         let username = Self::required(p, "USERNAME")?;
         let password = Self::required(p, "PASSWORD")?;
         let user = self.find_user(pool, username).await?;
-        self.check_secret_hash_for(client, username, user.as_ref(), p.get("SECRET_HASH").map(String::as_str))?;
+        self.check_secret_hash_for(
+            client,
+            username,
+            user.as_ref(),
+            p.get("SECRET_HASH").map(String::as_str),
+        )?;
         let Some(user) = user else {
             // Spend the time a real check would, so the answer's timing
             // says nothing about which usernames exist.
-            let _ = self.hasher.verify(password, &self.dummy_hash().await?).await;
+            let _ = self
+                .hasher
+                .verify(password, &self.dummy_hash().await?)
+                .await;
             return Err(if client.prevent_user_existence_errors {
                 CoreError::not_authorized(INCORRECT)
             } else {
@@ -181,15 +195,18 @@ impl UserPools {
             return Err(CoreError::not_authorized("User is disabled."));
         }
         match user.status {
-            UserStatus::Confirmed => {
-                Ok(AuthOutcome::Tokens(self.mint(pool, client, &user, Origin::SignIn).await?))
+            UserStatus::Confirmed => Ok(AuthOutcome::Tokens(
+                self.mint(pool, client, &user, Origin::SignIn).await?,
+            )),
+            UserStatus::Unconfirmed => {
+                Err(CoreError::UserNotConfirmed("User is not confirmed.".into()))
             }
-            UserStatus::Unconfirmed => Err(CoreError::UserNotConfirmed("User is not confirmed.".into())),
             UserStatus::ResetRequired => Err(CoreError::PasswordResetRequired(
                 "Password reset required for the user".into(),
             )),
             UserStatus::ForceChangePassword => {
-                let validity_ms = i64::from(pool.password_policy.temporary_password_validity_days) * 86_400_000;
+                let validity_ms =
+                    i64::from(pool.password_policy.temporary_password_validity_days) * 86_400_000;
                 if self.clock.now_ms() > user.password_set_ms + validity_ms {
                     return Err(CoreError::not_authorized(
                         "Temporary password has expired and must be reset by an administrator.",
@@ -210,7 +227,12 @@ impl UserPools {
         Ok(self.dummy.get_or_init(|| h).clone())
     }
 
-    fn new_password_challenge(&self, pool: &UserPool, client: &AppClient, user: &User) -> CoreResult<AuthOutcome> {
+    fn new_password_challenge(
+        &self,
+        pool: &UserPool,
+        client: &AppClient,
+        user: &User,
+    ) -> CoreResult<AuthOutcome> {
         let visible: BTreeMap<&String, &String> = user
             .attributes
             .iter()
@@ -239,13 +261,20 @@ impl UserPools {
         }))
     }
 
-    fn seal_session(&self, pool: &UserPool, client: &AppClient, user: &User, challenge: &str) -> CoreResult<String> {
+    fn seal_session(
+        &self,
+        pool: &UserPool,
+        client: &AppClient,
+        user: &User,
+        challenge: &str,
+    ) -> CoreResult<String> {
         let state = SessionState {
             pool_id: pool.id.clone(),
             client_id: client.client_id.clone(),
             sub: user.sub.clone(),
             challenge: challenge.to_string(),
-            expires_ms: self.clock.now_ms() + i64::from(client.auth_session_validity_minutes) * 60_000,
+            expires_ms: self.clock.now_ms()
+                + i64::from(client.auth_session_validity_minutes) * 60_000,
             nonce: self.rng.alnum(16),
         };
         let json = serde_json::to_vec(&state).map_err(|e| CoreError::Internal(e.to_string()))?;
@@ -254,52 +283,92 @@ impl UserPools {
 
     /// Opens a session string, checks it belongs to this client and
     /// challenge, has not expired and was not used before, and consumes it.
-    async fn open_session(&self, session: Option<&str>, client: &AppClient, challenge: &str) -> CoreResult<SessionState> {
+    async fn open_session(
+        &self,
+        session: Option<&str>,
+        client: &AppClient,
+        challenge: &str,
+    ) -> CoreResult<SessionState> {
         let invalid = || CoreError::not_authorized("Invalid session for the user.");
         let raw = session.ok_or_else(invalid)?;
         if raw.len() > 2048 {
             return Err(invalid());
         }
         let sealed = URL_SAFE_NO_PAD.decode(raw).map_err(|_| invalid())?;
-        let json = self.master_key.open(&sealed, SESSION_AAD).map_err(|_| invalid())?;
+        let json = self
+            .master_key
+            .open(&sealed, SESSION_AAD)
+            .map_err(|_| invalid())?;
         let state: SessionState = serde_json::from_slice(&json).map_err(|_| invalid())?;
-        if state.client_id != client.client_id || state.pool_id != client.pool_id || state.challenge != challenge {
+        if state.client_id != client.client_id
+            || state.pool_id != client.pool_id
+            || state.challenge != challenge
+        {
             return Err(invalid());
         }
         if self.clock.now_ms() >= state.expires_ms {
-            return Err(CoreError::not_authorized("Invalid session for the user, session is expired."));
+            return Err(CoreError::not_authorized(
+                "Invalid session for the user, session is expired.",
+            ));
         }
-        if !self.store.consume_once(&format!("session:{}", state.nonce), state.expires_ms).await? {
-            return Err(CoreError::not_authorized("Invalid session for the user, session can only be used once."));
+        if !self
+            .store
+            .consume_once(&format!("session:{}", state.nonce), state.expires_ms)
+            .await?
+        {
+            return Err(CoreError::not_authorized(
+                "Invalid session for the user, session can only be used once.",
+            ));
         }
         Ok(state)
     }
 
-    pub async fn respond_to_auth_challenge(&self, req: ChallengeResponse) -> CoreResult<AuthOutcome> {
-        let (pool, client) = self.auth_client(req.pool_id.as_deref(), &req.client_id).await?;
+    pub async fn respond_to_auth_challenge(
+        &self,
+        req: ChallengeResponse,
+    ) -> CoreResult<AuthOutcome> {
+        let (pool, client) = self
+            .auth_client(req.pool_id.as_deref(), &req.client_id)
+            .await?;
         let r = &req.responses;
         match req.challenge_name.as_str() {
             "NEW_PASSWORD_REQUIRED" => {
                 let username = Self::required(r, "USERNAME")?;
                 let new_password = Self::required(r, "NEW_PASSWORD")?;
-                let state = self.open_session(req.session.as_deref(), &client, "NEW_PASSWORD_REQUIRED").await?;
+                let state = self
+                    .open_session(req.session.as_deref(), &client, "NEW_PASSWORD_REQUIRED")
+                    .await?;
                 let mut user = self
                     .store
                     .get_user_by_sub(&pool.id, &state.sub)
                     .await?
                     .ok_or_else(|| CoreError::not_authorized(INCORRECT))?;
-                self.check_secret_hash_for(&client, username, Some(&user), r.get("SECRET_HASH").map(String::as_str))?;
+                self.check_secret_hash_for(
+                    &client,
+                    username,
+                    Some(&user),
+                    r.get("SECRET_HASH").map(String::as_str),
+                )?;
                 if user.status != UserStatus::ForceChangePassword {
                     return Err(CoreError::not_authorized("Invalid session for the user."));
                 }
                 check_policy(&pool.password_policy, new_password)?;
                 let attrs: BTreeMap<String, String> = r
                     .iter()
-                    .filter_map(|(k, v)| k.strip_prefix("userAttributes.").map(|n| (n.to_string(), v.clone())))
+                    .filter_map(|(k, v)| {
+                        k.strip_prefix("userAttributes.")
+                            .map(|n| (n.to_string(), v.clone()))
+                    })
                     .collect();
-                Self::check_attributes(&pool, &attrs, super::attributes::Writer::Client(&client.write_attributes), Some(&user))?;
+                Self::check_attributes(
+                    &pool,
+                    &attrs,
+                    super::attributes::Writer::Client(&client.write_attributes),
+                    Some(&user),
+                )?;
                 for (k, v) in attrs {
-                    user.attributes.insert(k.clone(), Self::normalize(&pool, &k, &v));
+                    user.attributes
+                        .insert(k.clone(), Self::normalize(&pool, &k, &v));
                 }
                 Self::check_required(&pool, &user.attributes)?;
                 user.password_hash = Some(self.hasher.hash(&*self.rng, new_password).await?);
@@ -307,7 +376,9 @@ impl UserPools {
                 user.password_set_ms = self.clock.now_ms();
                 user.modified_ms = user.password_set_ms;
                 self.store.update_user(&user).await?;
-                Ok(AuthOutcome::Tokens(self.mint(&pool, &client, &user, Origin::SignIn).await?))
+                Ok(AuthOutcome::Tokens(
+                    self.mint(&pool, &client, &user, Origin::SignIn).await?,
+                ))
             }
             other => Err(CoreError::invalid(format!(
                 "The challenge {other} is not supported by this server yet"
@@ -315,7 +386,12 @@ impl UserPools {
         }
     }
 
-    async fn refresh(&self, pool: &UserPool, client: &AppClient, p: &BTreeMap<String, String>) -> CoreResult<AuthOutcome> {
+    async fn refresh(
+        &self,
+        pool: &UserPool,
+        client: &AppClient,
+        p: &BTreeMap<String, String>,
+    ) -> CoreResult<AuthOutcome> {
         let token = Self::required(p, "REFRESH_TOKEN")?;
         let invalid = || CoreError::not_authorized("Invalid Refresh Token");
         let session = self
@@ -330,10 +406,16 @@ impl UserPools {
             .await?
             .ok_or_else(invalid)?;
         if client.sealed_secret.is_some() {
-            let given = p.get("USERNAME").map(String::as_str).unwrap_or(&user.username);
+            let given = p
+                .get("USERNAME")
+                .map(String::as_str)
+                .unwrap_or(&user.username);
             let hash = p.get("SECRET_HASH").map(String::as_str);
             self.check_secret_hash_for(client, given, Some(&user), hash)
-                .or_else(|e| self.check_secret_hash(client, &user.sub, hash).map_err(|_| e))?;
+                .or_else(|e| {
+                    self.check_secret_hash(client, &user.sub, hash)
+                        .map_err(|_| e)
+                })?;
         }
         if session.revoked_ms.is_some() {
             return Err(CoreError::not_authorized("Refresh Token has been revoked"));
@@ -344,7 +426,10 @@ impl UserPools {
         if !user.enabled {
             return Err(CoreError::not_authorized("User is disabled."));
         }
-        Ok(AuthOutcome::Tokens(self.mint(pool, client, &user, Origin::Refresh(session)).await?))
+        Ok(AuthOutcome::Tokens(
+            self.mint(pool, client, &user, Origin::Refresh(session))
+                .await?,
+        ))
     }
 
     pub async fn global_sign_out(&self, access_token: &str) -> CoreResult<()> {
@@ -355,7 +440,11 @@ impl UserPools {
         Ok(())
     }
 
-    pub async fn admin_user_global_sign_out(&self, pool_id: &str, username: &str) -> CoreResult<()> {
+    pub async fn admin_user_global_sign_out(
+        &self,
+        pool_id: &str,
+        username: &str,
+    ) -> CoreResult<()> {
         let pool = self.pool(pool_id).await?;
         let user = self.user(&pool, username).await?;
         self.store
@@ -365,10 +454,16 @@ impl UserPools {
     }
 
     /// Revokes a refresh token and every token minted from it.
-    pub async fn revoke_token(&self, token: &str, client_id: &str, client_secret: Option<&str>) -> CoreResult<()> {
+    pub async fn revoke_token(
+        &self,
+        token: &str,
+        client_id: &str,
+        client_secret: Option<&str>,
+    ) -> CoreResult<()> {
         let (_, client) = self.client_by_id(client_id).await?;
         if let Some(secret) = self.client_secret(&client)? {
-            let ok = client_secret.is_some_and(|s| cognate_tokens::constant_time_eq(s.as_bytes(), secret.as_bytes()));
+            let ok = client_secret
+                .is_some_and(|s| cognate_tokens::constant_time_eq(s.as_bytes(), secret.as_bytes()));
             if !ok {
                 return Err(CoreError::Unauthorized("Invalid client secret".into()));
             }
@@ -378,14 +473,22 @@ impl UserPools {
                 "Token revocation is not enabled for this client".into(),
             ));
         }
-        let Some(session) = self.store.get_session_by_token_hash(&token_hash(token)).await? else {
+        let Some(session) = self
+            .store
+            .get_session_by_token_hash(&token_hash(token))
+            .await?
+        else {
             // Unknown or already-deleted tokens revoke nothing, as in Cognito.
             return Ok(());
         };
         if session.client_id != client.client_id {
-            return Err(CoreError::Unauthorized("The token was not issued to this client".into()));
+            return Err(CoreError::Unauthorized(
+                "The token was not issued to this client".into(),
+            ));
         }
-        self.store.revoke_session(&session.origin_jti, self.clock.now_ms()).await?;
+        self.store
+            .revoke_session(&session.origin_jti, self.clock.now_ms())
+            .await?;
         Ok(())
     }
 }

@@ -78,8 +78,9 @@ impl UserPools {
         code: &str,
     ) -> CoreResult<()> {
         let key = purpose.key();
-        let mismatch =
-            || CoreError::CodeMismatch("Invalid verification code provided, please try again.".into());
+        let mismatch = || {
+            CoreError::CodeMismatch("Invalid verification code provided, please try again.".into())
+        };
         let Some(rec) = self.store.get_code(&pool.id, &user.sub, &key).await? else {
             return Err(mismatch());
         };
@@ -95,7 +96,9 @@ impl UserPools {
         }
         let given = self.code_hash(&pool.id, &user.sub, &key, code.trim());
         if !cognate_tokens::constant_time_eq(given.as_bytes(), rec.code_hash.as_bytes()) {
-            self.store.record_code_failure(&pool.id, &user.sub, &key).await?;
+            self.store
+                .record_code_failure(&pool.id, &user.sub, &key)
+                .await?;
             return Err(mismatch());
         }
         self.store.delete_code(&pool.id, &user.sub, &key).await?;
@@ -104,9 +107,15 @@ impl UserPools {
 
     /// Where a code for this user goes: e-mail if they have one (preferred
     /// when `prefer` says so), else their phone number.
-    pub(crate) fn destination(&self, user: &User, prefer: Option<Medium>) -> Option<(Medium, String)> {
+    pub(crate) fn destination(
+        &self,
+        user: &User,
+        prefer: Option<Medium>,
+    ) -> Option<(Medium, String)> {
         let email = user.attr("email").map(|e| (Medium::Email, e.to_string()));
-        let phone = user.attr("phone_number").map(|p| (Medium::Sms, p.to_string()));
+        let phone = user
+            .attr("phone_number")
+            .map(|p| (Medium::Sms, p.to_string()));
         match prefer {
             Some(Medium::Sms) => phone.or(email),
             _ => email.or(phone),

@@ -63,7 +63,10 @@ impl KeyRing {
                 .seal(&key.to_pkcs8(), key_aad(pool_id, key.kid()).as_bytes()),
             created_ms: now_ms,
         };
-        let records = vec![seal(&id, KeyUse::IdToken), seal(&access, KeyUse::AccessToken)];
+        let records = vec![
+            seal(&id, KeyUse::IdToken),
+            seal(&access, KeyUse::AccessToken),
+        ];
         let verify = KeySet::new([id.verifying_key(), access.verifying_key()]);
         self.insert(pool_id, PoolKeys { id, access, verify });
         Ok(records)
@@ -82,7 +85,11 @@ impl KeyRing {
 
     /// The cached keys of a pool, if loaded.
     pub fn cached(&self, pool_id: &str) -> Option<Arc<PoolKeys>> {
-        self.pools.read().expect("key ring lock").get(pool_id).cloned()
+        self.pools
+            .read()
+            .expect("key ring lock")
+            .get(pool_id)
+            .cloned()
     }
 
     /// The keys of a pool, loading and decrypting them on first use.

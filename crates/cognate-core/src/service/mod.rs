@@ -26,8 +26,8 @@ use crate::store::Store;
 use crate::{CoreError, CoreResult};
 
 pub use auth::{AuthOutcome, AuthRequest, Challenge, ChallengeResponse, Tokens};
-pub use codes::mask;
 pub use clients::{ClientSettings, ClientSpec, ClientUpdate};
+pub use codes::mask;
 pub use groups::GroupSpec;
 pub use keys::KeyRing;
 pub use passwords::{Argon2Params, PasswordHasher};
@@ -172,7 +172,11 @@ impl UserPools {
 
     /// `issuer_base/pool_id`: the `iss` of every token of the pool.
     pub fn issuer(&self, pool_id: &str) -> String {
-        format!("{}/{}", self.config.issuer_base.trim_end_matches('/'), pool_id)
+        format!(
+            "{}/{}",
+            self.config.issuer_base.trim_end_matches('/'),
+            pool_id
+        )
     }
 
     pub fn pool_arn(&self, pool: &UserPool) -> String {
@@ -182,6 +186,15 @@ impl UserPools {
             self.config.account_id,
             pool.id
         )
+    }
+
+    /// Housekeeping the binary runs periodically: forgets single-use markers
+    /// (consumed auth sessions) whose validity has passed.
+    pub async fn purge_expired(&self) -> CoreResult<u64> {
+        Ok(self
+            .store
+            .purge_expired_markers(self.clock.now_ms())
+            .await?)
     }
 
     // === shared look-ups ===
@@ -197,7 +210,9 @@ impl UserPools {
         self.store
             .get_client(pool_id, client_id)
             .await?
-            .ok_or_else(|| CoreError::ResourceNotFound(format!("Client {client_id} does not exist.")))
+            .ok_or_else(|| {
+                CoreError::ResourceNotFound(format!("Client {client_id} does not exist."))
+            })
     }
 
     /// Finds the pool of a client id (end-user calls name only the client).
@@ -222,7 +237,11 @@ impl UserPools {
     /// Finds a user by what they typed: username, `sub`, or (where the pool
     /// allows it) a verified alias / username attribute.
     pub(crate) async fn find_user(&self, pool: &UserPool, name: &str) -> CoreResult<Option<User>> {
-        if let Some(u) = self.store.get_user(&pool.id, &Self::username_key(pool, name)).await? {
+        if let Some(u) = self
+            .store
+            .get_user(&pool.id, &Self::username_key(pool, name))
+            .await?
+        {
             return Ok(Some(u));
         }
         for attr in ["email", "phone_number", "preferred_username"] {
@@ -234,7 +253,10 @@ impl UserPools {
             } else {
                 name.to_string()
             };
-            let found = self.store.find_users_by_attribute(&pool.id, attr, &value).await?;
+            let found = self
+                .store
+                .find_users_by_attribute(&pool.id, attr, &value)
+                .await?;
             let via_username_attr = pool.username_attributes.iter().any(|a| a == attr);
             if let Some(u) = found
                 .into_iter()
@@ -263,7 +285,9 @@ impl UserPools {
                 let clear = self
                     .master_key
                     .open(sealed, client_secret_aad(client).as_bytes())?;
-                Ok(Some(String::from_utf8(clear).map_err(|e| CoreError::Internal(e.to_string()))?))
+                Ok(Some(
+                    String::from_utf8(clear).map_err(|e| CoreError::Internal(e.to_string()))?,
+                ))
             }
         }
     }

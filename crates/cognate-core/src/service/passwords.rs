@@ -44,7 +44,8 @@ impl PasswordHasher {
     /// Hashes on the blocking pool; returns a PHC string.
     pub async fn hash(&self, rng: &dyn Rng, password: &str) -> CoreResult<String> {
         let salt_bytes: [u8; 16] = rng.bytes();
-        let salt = SaltString::encode_b64(&salt_bytes).map_err(|e| CoreError::Internal(e.to_string()))?;
+        let salt =
+            SaltString::encode_b64(&salt_bytes).map_err(|e| CoreError::Internal(e.to_string()))?;
         let password = password.to_string();
         let this = self.clone();
         tokio::task::spawn_blocking(move || {
@@ -65,7 +66,10 @@ impl PasswordHasher {
         let this = self.clone();
         tokio::task::spawn_blocking(move || {
             let parsed = PasswordHash::new(&phc).map_err(|e| CoreError::Internal(e.to_string()))?;
-            Ok(this.argon2().verify_password(password.as_bytes(), &parsed).is_ok())
+            Ok(this
+                .argon2()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok())
         })
         .await
         .map_err(|e| CoreError::Internal(e.to_string()))?
@@ -110,10 +114,25 @@ fn is_policy_symbol(c: char) -> bool {
 pub fn generate_temporary(rng: &dyn Rng, policy: &PasswordPolicy) -> String {
     let len = (policy.minimum_length as usize).max(12);
     let mut pw: Vec<char> = rng.alnum(len.saturating_sub(4)).chars().collect();
-    pw.push(rng.string_from(b"ABCDEFGHJKLMNPQRSTUVWXYZ", 1).chars().next().unwrap_or('A'));
-    pw.push(rng.string_from(b"abcdefghijkmnopqrstuvwxyz", 1).chars().next().unwrap_or('a'));
+    pw.push(
+        rng.string_from(b"ABCDEFGHJKLMNPQRSTUVWXYZ", 1)
+            .chars()
+            .next()
+            .unwrap_or('A'),
+    );
+    pw.push(
+        rng.string_from(b"abcdefghijkmnopqrstuvwxyz", 1)
+            .chars()
+            .next()
+            .unwrap_or('a'),
+    );
     pw.push(rng.digits(1).chars().next().unwrap_or('7'));
-    pw.push(rng.string_from(b"!#%&*+-.=?@^_", 1).chars().next().unwrap_or('!'));
+    pw.push(
+        rng.string_from(b"!#%&*+-.=?@^_", 1)
+            .chars()
+            .next()
+            .unwrap_or('!'),
+    );
     pw.into_iter().collect()
 }
 

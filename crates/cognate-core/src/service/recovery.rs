@@ -8,7 +8,12 @@ use crate::model::{CodePurpose, User, UserStatus};
 use crate::{CoreError, CoreResult};
 
 impl UserPools {
-    async fn store_password(&self, mut user: User, password: &str, status: UserStatus) -> CoreResult<()> {
+    async fn store_password(
+        &self,
+        mut user: User,
+        password: &str,
+        status: UserStatus,
+    ) -> CoreResult<()> {
         user.password_hash = Some(self.hasher.hash(&*self.rng, password).await?);
         user.status = status;
         user.password_set_ms = self.clock.now_ms();
@@ -128,6 +133,7 @@ impl UserPools {
         check_policy(&pool.password_policy, password)?;
         self.check_code(&pool, &user, &CodePurpose::ForgotPassword, code)
             .await?;
-        self.store_password(user, password, UserStatus::Confirmed).await
+        self.store_password(user, password, UserStatus::Confirmed)
+            .await
     }
 }

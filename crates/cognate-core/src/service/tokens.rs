@@ -99,7 +99,10 @@ impl UserPools {
         id.insert("event_id".into(), json!(event_id));
         id.insert("token_use".into(), json!("id"));
         id.insert("auth_time".into(), json!(auth_time));
-        id.insert("exp".into(), json!(now + client.id_token_validity.seconds()));
+        id.insert(
+            "exp".into(),
+            json!(now + client.id_token_validity.seconds()),
+        );
         id.insert("iat".into(), json!(now));
         id.insert("jti".into(), json!(self.rng.uuid()));
 
@@ -115,7 +118,10 @@ impl UserPools {
         access.insert("token_use".into(), json!("access"));
         access.insert("scope".into(), json!("aws.cognito.signin.user.admin"));
         access.insert("auth_time".into(), json!(auth_time));
-        access.insert("exp".into(), json!(now + client.access_token_validity.seconds()));
+        access.insert(
+            "exp".into(),
+            json!(now + client.access_token_validity.seconds()),
+        );
         access.insert("iat".into(), json!(now));
         access.insert("jti".into(), json!(self.rng.uuid()));
         access.insert("username".into(), json!(user.username));
@@ -149,7 +155,10 @@ impl UserPools {
     pub async fn authorize_access_token(&self, token: &str) -> CoreResult<AccessContext> {
         let invalid = || CoreError::not_authorized("Invalid Access Token");
         let (_, unverified) = cognate_tokens::decode_unverified(token).map_err(|_| invalid())?;
-        let iss = unverified.get("iss").and_then(Value::as_str).ok_or_else(invalid)?;
+        let iss = unverified
+            .get("iss")
+            .and_then(Value::as_str)
+            .ok_or_else(invalid)?;
         let pool_id = iss.rsplit('/').next().ok_or_else(invalid)?;
         if iss != self.issuer(pool_id) {
             return Err(invalid());
@@ -173,7 +182,10 @@ impl UserPools {
             Some(s) if s.revoked_ms.is_none() => {}
             _ => return Err(revoked()),
         }
-        let sub = claims.get("sub").and_then(Value::as_str).ok_or_else(invalid)?;
+        let sub = claims
+            .get("sub")
+            .and_then(Value::as_str)
+            .ok_or_else(invalid)?;
         let pool = self.pool(pool_id).await.map_err(|_| invalid())?;
         let user = self
             .store

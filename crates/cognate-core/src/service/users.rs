@@ -63,7 +63,9 @@ impl UserPools {
     ) -> CoreResult<String> {
         if username.is_empty()
             || username.chars().count() > 128
-            || username.chars().any(|c| c.is_whitespace() || c.is_control())
+            || username
+                .chars()
+                .any(|c| c.is_whitespace() || c.is_control())
         {
             return Err(CoreError::invalid(
                 "1 validation error detected: Value at 'username' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}]+",
@@ -75,16 +77,19 @@ impl UserPools {
                     "Username cannot be of email format, since user pool is configured for email alias.",
                 ));
             }
-            if pool.alias_attributes.iter().any(|a| a == "phone_number") && looks_like_phone(username) {
+            if pool.alias_attributes.iter().any(|a| a == "phone_number")
+                && looks_like_phone(username)
+            {
                 return Err(CoreError::invalid(
                     "Username cannot be of phone number format, since user pool is configured for phone number alias.",
                 ));
             }
             return Ok(username.to_string());
         }
-        let as_email = pool.username_attributes.iter().any(|a| a == "email") && looks_like_email(username);
-        let as_phone =
-            pool.username_attributes.iter().any(|a| a == "phone_number") && looks_like_phone(username);
+        let as_email =
+            pool.username_attributes.iter().any(|a| a == "email") && looks_like_email(username);
+        let as_phone = pool.username_attributes.iter().any(|a| a == "phone_number")
+            && looks_like_phone(username);
         let attr = if as_email {
             "email"
         } else if as_phone {
@@ -101,7 +106,12 @@ impl UserPools {
     async fn insert_new_user(&self, pool: &UserPool, user: &User) -> CoreResult<()> {
         for attr in &pool.username_attributes {
             if let Some(v) = user.attributes.get(attr) {
-                if !self.store.find_users_by_attribute(&pool.id, attr, v).await?.is_empty() {
+                if !self
+                    .store
+                    .find_users_by_attribute(&pool.id, attr, v)
+                    .await?
+                    .is_empty()
+                {
                     return Err(CoreError::UsernameExists(format!(
                         "An account with the given {attr} already exists."
                     )));
@@ -110,12 +120,20 @@ impl UserPools {
         }
         match self.store.create_user(user).await {
             Ok(()) => Ok(()),
-            Err(StoreError::Conflict(_)) => Err(CoreError::UsernameExists("User already exists".into())),
+            Err(StoreError::Conflict(_)) => {
+                Err(CoreError::UsernameExists("User already exists".into()))
+            }
             Err(e) => Err(e.into()),
         }
     }
 
-    fn blank_user(&self, pool: &UserPool, sub: String, username: String, attrs: BTreeMap<String, String>) -> User {
+    fn blank_user(
+        &self,
+        pool: &UserPool,
+        sub: String,
+        username: String,
+        attrs: BTreeMap<String, String>,
+    ) -> User {
         let now = self.clock.now_ms();
         let mut attributes = BTreeMap::new();
         for (k, v) in attrs {
@@ -124,7 +142,9 @@ impl UserPools {
         }
         for a in ["email", "phone_number"] {
             if attributes.contains_key(a) {
-                attributes.entry(format!("{a}_verified")).or_insert_with(|| "false".into());
+                attributes
+                    .entry(format!("{a}_verified"))
+                    .or_insert_with(|| "false".into());
             }
         }
         User {
@@ -149,9 +169,16 @@ impl UserPools {
         let (pool, client) = self.client_by_id(&req.client_id).await?;
         self.check_secret_hash(&client, &req.username, req.secret_hash.as_deref())?;
         if pool.allow_admin_create_user_only {
-            return Err(CoreError::not_authorized("SignUp is not permitted for this user pool"));
+            return Err(CoreError::not_authorized(
+                "SignUp is not permitted for this user pool",
+            ));
         }
-        Self::check_attributes(&pool, &req.attributes, Writer::Client(&client.write_attributes), None)?;
+        Self::check_attributes(
+            &pool,
+            &req.attributes,
+            Writer::Client(&client.write_attributes),
+            None,
+        )?;
         check_policy(&pool.password_policy, &req.password)?;
         let sub = self.rng.uuid();
         let mut attrs = req.attributes;
@@ -205,7 +232,8 @@ impl UserPools {
                 user.status.as_str()
             )));
         }
-        self.check_code(&pool, &user, &CodePurpose::SignUp, code).await?;
+        self.check_code(&pool, &user, &CodePurpose::SignUp, code)
+            .await?;
         if let Some((medium, _)) = self.auto_verify_destination(&pool, &user) {
             user.attributes
                 .insert(format!("{}_verified", medium.attribute()), "true".into());
@@ -232,7 +260,8 @@ impl UserPools {
             .auto_verify_destination(&pool, &user)
             .or_else(|| self.destination(&user, None))
             .ok_or_else(|| CoreError::invalid("Auto verification not turned on."))?;
-        self.send_code(&pool, &user, CodePurpose::SignUp, medium, &dest).await
+        self.send_code(&pool, &user, CodePurpose::SignUp, medium, &dest)
+            .await
     }
 
     pub async fn admin_confirm_sign_up(&self, pool_id: &str, username: &str) -> CoreResult<()> {
@@ -283,14 +312,17 @@ impl UserPools {
             user.password_hash = Some(hash);
             match self.insert_new_user(&pool, &user).await {
                 Err(CoreError::UsernameExists(_)) => {
-                    return Err(CoreError::UsernameExists("User account already exists".into()))
+                    return Err(CoreError::UsernameExists(
+                        "User account already exists".into(),
+                    ))
                 }
                 other => other?,
             }
             user
         };
         if req.message_action != Some(MessageAction::Suppress) {
-            self.send_invitation(&pool, &user, &temporary, &req.mediums).await?;
+            self.send_invitation(&pool, &user, &temporary, &req.mediums)
+                .await?;
         }
         Ok(user)
     }
@@ -302,7 +334,11 @@ impl UserPools {
         temporary: &str,
         mediums: &[Medium],
     ) -> CoreResult<()> {
-        let wanted = if mediums.is_empty() { &[Medium::Sms][..] } else { mediums };
+        let wanted = if mediums.is_empty() {
+            &[Medium::Sms][..]
+        } else {
+            mediums
+        };
         let mut targets: Vec<(Medium, String)> = wanted
             .iter()
             .filter_map(|m| user.attr(m.attribute()).map(|d| (*m, d.to_string())))
@@ -351,7 +387,10 @@ impl UserPools {
         limit: u32,
     ) -> CoreResult<Vec<User>> {
         self.pool(pool_id).await?;
-        Ok(self.store.list_users(pool_id, filter, after, limit + 1).await?)
+        Ok(self
+            .store
+            .list_users(pool_id, filter, after, limit + 1)
+            .await?)
     }
 
     pub async fn admin_delete_user(&self, pool_id: &str, username: &str) -> CoreResult<()> {

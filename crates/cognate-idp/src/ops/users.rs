@@ -29,7 +29,9 @@ pub async fn dispatch(svc: &UserPools, _ctx: &Ctx, op: &str, input: &Value) -> O
         "UpdateUserAttributes" => update_user_attributes(svc, input).await,
         "AdminDeleteUserAttributes" => admin_delete_user_attributes(svc, input).await,
         "DeleteUserAttributes" => delete_user_attributes(svc, input).await,
-        "GetUserAttributeVerificationCode" => get_user_attribute_verification_code(svc, input).await,
+        "GetUserAttributeVerificationCode" => {
+            get_user_attribute_verification_code(svc, input).await
+        }
         "VerifyUserAttribute" => verify_user_attribute(svc, input).await,
         "AdminDisableUser" => admin_set_enabled(svc, input, false).await,
         "AdminEnableUser" => admin_set_enabled(svc, input, true).await,
@@ -98,8 +100,13 @@ async fn confirm_sign_up(svc: &UserPools, input: Value) -> OpResult {
         secret_hash: Option<String>,
     }
     let i: In = parse(input)?;
-    svc.confirm_sign_up(&i.client_id, &i.username, &i.confirmation_code, i.secret_hash.as_deref())
-        .await?;
+    svc.confirm_sign_up(
+        &i.client_id,
+        &i.username,
+        &i.confirmation_code,
+        i.secret_hash.as_deref(),
+    )
+    .await?;
     empty()
 }
 
@@ -121,7 +128,8 @@ async fn resend_confirmation_code(svc: &UserPools, input: Value) -> OpResult {
 
 async fn admin_confirm_sign_up(svc: &UserPools, input: Value) -> OpResult {
     let i: PoolUser = parse(input)?;
-    svc.admin_confirm_sign_up(&i.user_pool_id, &i.username).await?;
+    svc.admin_confirm_sign_up(&i.user_pool_id, &i.username)
+        .await?;
     empty()
 }
 
@@ -254,7 +262,11 @@ async fn list_users(svc: &UserPools, input: Value) -> OpResult {
     let i: In = parse(input)?;
     let limit = page_limit(i.limit, "limit", 60, 60)?;
     let filter = parse_filter(i.filter.as_deref().unwrap_or(""))?;
-    let after = i.pagination_token.as_deref().map(decode_token).transpose()?;
+    let after = i
+        .pagination_token
+        .as_deref()
+        .map(decode_token)
+        .transpose()?;
     let users = svc
         .list_users(&i.user_pool_id, filter.as_ref(), after.as_deref(), limit)
         .await?;
@@ -288,8 +300,12 @@ async fn admin_update_user_attributes(svc: &UserPools, input: Value) -> OpResult
         user_attributes: Vec<AttributeType>,
     }
     let i: In = parse(input)?;
-    svc.admin_update_user_attributes(&i.user_pool_id, &i.username, attributes_from_wire(i.user_attributes))
-        .await?;
+    svc.admin_update_user_attributes(
+        &i.user_pool_id,
+        &i.username,
+        attributes_from_wire(i.user_attributes),
+    )
+    .await?;
     empty()
 }
 
@@ -329,7 +345,8 @@ async fn delete_user_attributes(svc: &UserPools, input: Value) -> OpResult {
         user_attribute_names: Vec<String>,
     }
     let i: In = parse(input)?;
-    svc.delete_user_attributes(&i.access_token, &i.user_attribute_names).await?;
+    svc.delete_user_attributes(&i.access_token, &i.user_attribute_names)
+        .await?;
     empty()
 }
 
@@ -386,7 +403,8 @@ async fn admin_set_user_password(svc: &UserPools, input: Value) -> OpResult {
 
 async fn admin_reset_user_password(svc: &UserPools, input: Value) -> OpResult {
     let i: PoolUser = parse(input)?;
-    svc.admin_reset_user_password(&i.user_pool_id, &i.username).await?;
+    svc.admin_reset_user_password(&i.user_pool_id, &i.username)
+        .await?;
     empty()
 }
 

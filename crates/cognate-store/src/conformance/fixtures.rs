@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use cognate_core::model::*;
-use cognate_core::store::{StoreError, StoreResult};
+use cognate_core::store::{Store, StoreError, StoreResult};
 
 pub(crate) const T0: i64 = 1_700_000_000_000;
 
@@ -203,5 +203,43 @@ pub(crate) fn assert_not_found<T: std::fmt::Debug>(result: StoreResult<T>, what:
     match result {
         Err(StoreError::NotFound) => {}
         other => panic!("{what}: expected NotFound, got {other:?}"),
+    }
+}
+
+// === ListUsers helpers ===
+
+pub(crate) fn eq(field: FilterField, value: &str) -> UserFilter {
+    UserFilter {
+        field,
+        prefix: false,
+        value: value.into(),
+    }
+}
+
+pub(crate) fn prefix(field: FilterField, value: &str) -> UserFilter {
+    UserFilter {
+        field,
+        prefix: true,
+        value: value.into(),
+    }
+}
+
+pub(crate) fn attr(name: &str) -> FilterField {
+    FilterField::Attribute(name.into())
+}
+
+/// The usernames `list_users` returns for `filter` (one large page).
+pub(crate) async fn listed(store: &dyn Store, tag: &str, filter: &UserFilter) -> Vec<String> {
+    let users = store
+        .list_users(&pool_id(tag), Some(filter), None, 100)
+        .await
+        .unwrap();
+    names(&users).into_iter().map(String::from).collect()
+}
+
+pub(crate) async fn pool_with_users(store: &dyn Store, tag: &str, users: &[User]) {
+    store.create_pool(&pool(tag), &[]).await.unwrap();
+    for u in users {
+        store.create_user(u).await.unwrap();
     }
 }

@@ -16,6 +16,7 @@
 
 mod fixtures;
 mod groups;
+mod list_users;
 mod pools;
 mod sessions;
 mod users;
@@ -23,6 +24,7 @@ mod users;
 use cognate_core::store::Store;
 
 pub use groups::*;
+pub use list_users::*;
 pub use pools::*;
 pub use sessions::*;
 pub use users::*;

@@ -1,5 +1,6 @@
 //! One-time codes, refresh sessions and single-use markers.
 
+use cognate_core::model::RefreshSession;
 use cognate_core::store::Store;
 
 use super::fixtures::*;
@@ -189,7 +190,11 @@ pub async fn revoke_session_keeps_the_first_time(store: &dyn Store) {
     store.revoke_session(&s.origin_jti, T0 + 20).await.unwrap();
     let got = store.get_session(&s.origin_jti).await.unwrap().unwrap();
     assert_eq!(got.revoked_ms, Some(T0 + 10));
-    assert_eq!(got, s.clone().tap_revoked(T0 + 10), "nothing else changes");
+    let want = RefreshSession {
+        revoked_ms: Some(T0 + 10),
+        ..s
+    };
+    assert_eq!(got, want, "nothing else changes");
     assert_not_found(
         store.revoke_session("sessionRevoke-none", T0).await,
         "missing session",
@@ -266,15 +271,4 @@ pub async fn consume_once_is_true_then_false(store: &dyn Store) {
             .unwrap(),
         "other key"
     );
-}
-
-trait TapRevoked {
-    fn tap_revoked(self, at: i64) -> Self;
-}
-
-impl TapRevoked for cognate_core::model::RefreshSession {
-    fn tap_revoked(mut self, at: i64) -> Self {
-        self.revoked_ms = Some(at);
-        self
-    }
 }

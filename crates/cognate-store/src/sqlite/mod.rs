@@ -81,6 +81,7 @@ impl SqliteStore {
             .connect_with(options)
             .await
             .map_err(map_sqlx)?;
+        tracing::debug!(path = %path.display(), "opened SQLite store (WAL, synchronous=FULL)");
         Ok(SqliteStore { writer, reader })
     }
 
@@ -103,18 +104,6 @@ impl SqliteStore {
             writer: pool.clone(),
             reader: pool,
         })
-    }
-
-    /// Deletes single-use markers that expired before `now_ms`. The trait's
-    /// `consume_once` carries no current time, so the backend cannot purge on
-    /// its own without reading a clock the core does not control.
-    pub async fn purge_expired_markers(&self, now_ms: i64) -> StoreResult<u64> {
-        let done = sqlx::query("DELETE FROM once_markers WHERE expires_ms < ?")
-            .bind(now_ms)
-            .execute(&self.writer)
-            .await
-            .map_err(map_sqlx)?;
-        Ok(done.rows_affected())
     }
 
     /// Closes every connection, checkpointing the WAL.
@@ -319,6 +308,15 @@ impl Store for SqliteStore {
 
     async fn consume_once(&self, key: &str, expires_ms: i64) -> StoreResult<bool> {
         self.insert_marker(key, expires_ms).await
+    }
+
+    async fn purge_expired_markers(&self, now_ms: i64) -> StoreResult<u64> {
+        let done = sqlx::query("DELETE FROM once_markers WHERE expires_ms < ?")
+            .bind(now_ms)
+            .execute(&self.writer)
+            .await
+            .map_err(map_sqlx)?;
+        Ok(done.rows_affected())
     }
 }
 
