@@ -271,6 +271,20 @@ impl UserPools {
         Ok(None)
     }
 
+    /// The pool and user an unauthenticated end-user call names through its
+    /// client, after checking the client's secret hash.
+    pub(crate) async fn end_user(
+        &self,
+        client_id: &str,
+        username: &str,
+        secret_hash: Option<&str>,
+    ) -> CoreResult<(UserPool, User)> {
+        let (pool, client) = self.client_by_id(client_id).await?;
+        self.check_secret_hash(&client, username, secret_hash)?;
+        let user = self.user(&pool, username).await?;
+        Ok((pool, user))
+    }
+
     pub(crate) async fn user(&self, pool: &UserPool, name: &str) -> CoreResult<User> {
         self.find_user(pool, name)
             .await?

@@ -96,9 +96,7 @@ impl UserPools {
         username: &str,
         secret_hash: Option<&str>,
     ) -> CoreResult<CodeDelivery> {
-        let (pool, client) = self.client_by_id(client_id).await?;
-        self.check_secret_hash(&client, username, secret_hash)?;
-        let user = self.user(&pool, username).await?;
+        let (pool, user) = self.end_user(client_id, username, secret_hash).await?;
         if !user.enabled {
             return Err(CoreError::not_authorized("User is disabled."));
         }
@@ -127,9 +125,7 @@ impl UserPools {
         password: &str,
         secret_hash: Option<&str>,
     ) -> CoreResult<()> {
-        let (pool, client) = self.client_by_id(client_id).await?;
-        self.check_secret_hash(&client, username, secret_hash)?;
-        let user = self.user(&pool, username).await?;
+        let (pool, user) = self.end_user(client_id, username, secret_hash).await?;
         check_policy(&pool.password_policy, password)?;
         self.check_code(&pool, &user, &CodePurpose::ForgotPassword, code)
             .await?;

@@ -223,9 +223,7 @@ impl UserPools {
         code: &str,
         secret_hash: Option<&str>,
     ) -> CoreResult<()> {
-        let (pool, client) = self.client_by_id(client_id).await?;
-        self.check_secret_hash(&client, username, secret_hash)?;
-        let mut user = self.user(&pool, username).await?;
+        let (pool, mut user) = self.end_user(client_id, username, secret_hash).await?;
         if user.status != UserStatus::Unconfirmed {
             return Err(CoreError::not_authorized(format!(
                 "User cannot be confirmed. Current status is {}",
@@ -250,9 +248,7 @@ impl UserPools {
         username: &str,
         secret_hash: Option<&str>,
     ) -> CoreResult<CodeDelivery> {
-        let (pool, client) = self.client_by_id(client_id).await?;
-        self.check_secret_hash(&client, username, secret_hash)?;
-        let user = self.user(&pool, username).await?;
+        let (pool, user) = self.end_user(client_id, username, secret_hash).await?;
         if user.status != UserStatus::Unconfirmed {
             return Err(CoreError::invalid("User is already confirmed."));
         }

@@ -8,7 +8,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::wire::{parse, OpResult};
-use crate::Ctx;
+use crate::{ApiError, Ctx};
 
 pub async fn dispatch(svc: &UserPools, _ctx: &Ctx, op: &str, input: &Value) -> Option<OpResult> {
     let input = input.clone();
@@ -50,6 +50,18 @@ fn outcome(o: AuthOutcome) -> Value {
     }
 }
 
+/// The admin variants name the pool; the public ones find it from the client.
+fn admin_pool(admin: bool, user_pool_id: Option<String>) -> Result<Option<String>, ApiError> {
+    if !admin {
+        return Ok(None);
+    }
+    user_pool_id.map(Some).ok_or_else(|| {
+        ApiError::invalid(
+            "1 validation error detected: Value null at 'userPoolId' failed to satisfy constraint: Member must not be null",
+        )
+    })
+}
+
 async fn initiate_auth(svc: &UserPools, input: Value, admin: bool) -> OpResult {
     #[derive(Deserialize)]
     #[serde(rename_all = "PascalCase")]
@@ -61,15 +73,7 @@ async fn initiate_auth(svc: &UserPools, input: Value, admin: bool) -> OpResult {
         auth_parameters: BTreeMap<String, String>,
     }
     let i: In = parse(input)?;
-    let pool_id = if admin {
-        Some(i.user_pool_id.ok_or_else(|| {
-            crate::ApiError::invalid(
-                "1 validation error detected: Value null at 'userPoolId' failed to satisfy constraint: Member must not be null",
-            )
-        })?)
-    } else {
-        None
-    };
+    let pool_id = admin_pool(admin, i.user_pool_id)?;
     let o = svc
         .initiate_auth(AuthRequest {
             pool_id,
@@ -93,15 +97,7 @@ async fn respond(svc: &UserPools, input: Value, admin: bool) -> OpResult {
         challenge_responses: BTreeMap<String, String>,
     }
     let i: In = parse(input)?;
-    let pool_id = if admin {
-        Some(i.user_pool_id.ok_or_else(|| {
-            crate::ApiError::invalid(
-                "1 validation error detected: Value null at 'userPoolId' failed to satisfy constraint: Member must not be null",
-            )
-        })?)
-    } else {
-        None
-    };
+    let pool_id = admin_pool(admin, i.user_pool_id)?;
     let o = svc
         .respond_to_auth_challenge(ChallengeResponse {
             pool_id,
