@@ -105,6 +105,15 @@ def smtp_cog(smtp_server) -> Cog:
     return Cog(server=smtp_server, idp=boto_client(smtp_server.url), raw=boto_client(smtp_server.url, validate=False))
 
 
+def pytest_sessionfinish(session, exitstatus):
+    """Never leave a server behind, whatever failed."""
+    for srv in _SERVERS:
+        try:
+            srv.stop(timeout=5)
+        except Exception:  # noqa: BLE001 - best effort at teardown
+            srv.kill()
+
+
 # --- attach server logs to failures -------------------------------------------------------------
 
 

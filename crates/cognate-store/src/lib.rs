@@ -11,6 +11,9 @@
 //!   `SQLITE_BUSY`; reads use a small pool of their own.
 //! - PostgreSQL: planned, with its own migrations under `migrations/postgres/`.
 //!
+//! - [`cache::CachedStore`]: a read-through cache in front of any backend for
+//!   the look-ups on the token path (one node).
+//!
 //! Migrations live under `migrations/<backend>/` and are never edited once
 //! released. Every backend must pass the same [`conformance`] suite.
 //!
@@ -19,8 +22,10 @@
 //! into [`StoreError`](cognate_core::store::StoreError)s.
 #![forbid(unsafe_code)]
 
+pub mod cache;
 pub mod conformance;
 mod error;
 pub mod sqlite;
 
+pub use cache::CachedStore;
 pub use sqlite::SqliteStore;

@@ -74,7 +74,9 @@ impl Storage {
                 let store = cognate_store::sqlite::SqliteStore::open(path)
                     .await
                     .with_context(|| format!("opening the database {}", path.display()))?;
-                Ok(Arc::new(store))
+                // One process owns an SQLite file, so the token-path cache
+                // sees every write.
+                Ok(Arc::new(cognate_store::CachedStore::new(store)))
             }
         }
     }
