@@ -185,9 +185,11 @@ def report(args):
     )
     p("")
     p(
-        "| Call | req/s | p50 ms | p99 ms | max ms | failed | server CPU | crypto bound /s | % of bound | VmHWM after |"
+        "| Call | req/s | p50 ms | p99 ms | max ms | failed | CPU cores: server / wrk / other "
+        "| crypto bound /s | % of bound | VmHWM after |"
     )
     p("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    busy_other = []
     failed_total = 0
     for key, label in SCENARIOS:
         r = results.get(key)
@@ -199,8 +201,14 @@ def report(args):
         failed_total += failed
         b = bound_of.get(key)
         pct = f"{100.0 * r['ok_rps'] / b:.0f}%" if b else "—"
-        cpu = r.get("server_cpu_cores")
-        cpu_s = f"{cpu:.2f} cores" if cpu is not None else "—"
+        cpu, wrk, machine = r.get("server_cpu_cores"), r.get("wrk_cpu_cores"), r.get("machine_busy_cores")
+        if None not in (cpu, wrk, machine):
+            other = max(0.0, machine - cpu - wrk)
+            cpu_s = f"{cpu:.2f} / {wrk:.2f} / {other:.2f}"
+            if other > 0.25:
+                busy_other.append(f"{label} ({other:.2f} cores)")
+        else:
+            cpu_s = "—"
         hwm = r.get("vmhwm_kib")
         hwm_s = f"{hwm / 1024:.0f} MiB" if hwm else "—"
         p(
@@ -208,6 +216,15 @@ def report(args):
             f"| {fmt_ms(lat.get('max'))} | {failed} of {r.get('requests', 0):,} | {cpu_s} | {fmt_rate(b)} | {pct} | {hwm_s} |"
         )
     p("")
+    if busy_other:
+        p(
+            "**Warning: other processes used CPU during " + ", ".join(busy_other)
+            + "; those figures understate the server. Re-run on an idle machine.**"
+        )
+        p("")
+    if meta.get("loadavg_start"):
+        p(f"Load average before the run: {meta['loadavg_start']}; after: {meta.get('loadavg_end', '?')}.")
+        p("")
     peak = meta.get("peak_rss_kib")
     if peak:
         p(f"Peak RSS of the cognate process (VmHWM at the end): **{peak / 1024:.0f} MiB**.")

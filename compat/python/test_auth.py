@@ -469,3 +469,13 @@ def test_secret_client_revoke_token_needs_client_secret(cog, idp, pool_id, user)
     with raises_aws("NotAuthorizedException"):
         _refresh(idp, cid, tokens["RefreshToken"], secret_hash(user, cid, secret))
 
+
+def test_srp_flow_not_enabled_for_client_is_invalid_parameter(cog, idp, pool_id, user):
+    client = cog.create_client(pool_id, ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"])
+    with raises_aws("InvalidParameterException") as err:
+        idp.initiate_auth(
+            ClientId=client["ClientId"],
+            AuthFlow="USER_SRP_AUTH",
+            AuthParameters={"USERNAME": user, "SRP_A": "abc123"},
+        )
+    assert "USER_SRP_AUTH flow not enabled for this client" in str(err.value)

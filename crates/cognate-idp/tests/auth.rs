@@ -379,3 +379,27 @@ async fn deleted_user_tokens_are_refused() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn revoking_an_access_token_is_unsupported_token_type() {
+    let app = app().await;
+    let (_, client, tokens) = signed_in(&app).await;
+    app.err(
+        "RevokeToken",
+        json!({"Token": tokens["AccessToken"], "ClientId": client}),
+        "UnsupportedTokenTypeException",
+    )
+    .await;
+    app.ok("GetUser", json!({"AccessToken": tokens["AccessToken"]}))
+        .await;
+}
+
+#[tokio::test]
+async fn access_token_has_version_2() {
+    let app = app().await;
+    let (_, _, tokens) = signed_in(&app).await;
+    assert_eq!(
+        claims(tokens["AccessToken"].as_str().unwrap())["version"],
+        2
+    );
+}

@@ -534,3 +534,58 @@ async fn email_username_pool_signs_in_by_email_with_uuid_username() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn verified_email_alias_belongs_to_one_user() {
+    let app = app().await;
+    let pool = app.pool_with(json!({"AliasAttributes": ["email"]})).await;
+    let create = |name: &str| {
+        json!({"UserPoolId": pool, "Username": name, "MessageAction": "SUPPRESS",
+               "UserAttributes": [{"Name": "email", "Value": "same@example.com"},
+                                  {"Name": "email_verified", "Value": "true"}]})
+    };
+    app.ok("AdminCreateUser", create("first")).await;
+    app.err("AdminCreateUser", create("second"), "AliasExistsException")
+        .await;
+}
+
+#[tokio::test]
+async fn hidden_unknown_user_gets_a_simulated_delivery_and_code_mismatch() {
+    let app = app().await;
+    let pool = app.pool().await;
+    let client = app
+        .client_with(&pool, json!({"PreventUserExistenceErrors": "ENABLED"}))
+        .await;
+    let out = app
+        .ok(
+            "ForgotPassword",
+            json!({"ClientId": client, "Username": "ghost"}),
+        )
+        .await;
+    assert_eq!(out["CodeDeliveryDetails"]["DeliveryMedium"], "EMAIL");
+    let again = app
+        .ok(
+            "ForgotPassword",
+            json!({"ClientId": client, "Username": "ghost"}),
+        )
+        .await;
+    assert_eq!(out, again);
+    app.ok(
+        "ResendConfirmationCode",
+        json!({"ClientId": client, "Username": "ghost"}),
+    )
+    .await;
+    app.err(
+        "ConfirmForgotPassword",
+        json!({"ClientId": client, "Username": "ghost", "ConfirmationCode": "123456", "Password": PASSWORD}),
+        "CodeMismatchException",
+    )
+    .await;
+    let legacy = app.client(&pool).await;
+    app.err(
+        "ForgotPassword",
+        json!({"ClientId": legacy, "Username": "ghost"}),
+        "UserNotFoundException",
+    )
+    .await;
+}

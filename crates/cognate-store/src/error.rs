@@ -80,4 +80,24 @@ mod tests {
             assert_eq!(conflict_subject(msg), want, "{msg}");
         }
     }
+
+    #[test]
+    fn postgres_constraint_names_name_the_same_keys() {
+        // The unique constraints of migrations/postgres/0001_initial.sql.
+        let cases = [
+            ("users_pool_id_username_key_key", "username"),
+            ("users_pool_id_sub_pkey", "sub"),
+            ("pools_pkey", "pool id"),
+            ("pool_keys_pkey", "key id"),
+            ("clients_pool_id_client_id_pkey", "client id"),
+            ("clients_client_id_key", "client id"),
+            ("groups_pkey", "group name"),
+            ("sessions_origin_jti_pkey", "session"),
+            ("sessions_token_hash_key", "refresh token"),
+            ("once_markers_pkey", "single-use key"),
+        ];
+        for (constraint, want) in cases {
+            assert_eq!(conflict_subject(constraint), want, "{constraint}");
+        }
+    }
 }

@@ -31,7 +31,7 @@ pub const ENV_ISSUER_URL: &str = "COGNATE_ISSUER_URL";
 pub const ENV_CONFIG: &str = "COGNATE_CONFIG";
 pub const ENV_MASTER_KEY: &str = "COGNATE_MASTER_KEY";
 pub const ENV_LOG: &str = "COGNATE_LOG";
-/// Reserved for the PostgreSQL backend (not implemented yet).
+/// A `postgres://` URL: store everything in PostgreSQL instead of SQLite.
 pub const ENV_DATABASE_URL: &str = "COGNATE_DATABASE_URL";
 
 // === Env ===
@@ -124,6 +124,7 @@ pub struct FileConfig {
     pub issuer_url: Option<String>,
     pub region: Option<String>,
     pub account_id: Option<String>,
+    pub database_url: Option<String>,
     #[serde(default)]
     pub passwords: PasswordsFile,
     pub smtp: Option<SmtpFile>,
@@ -215,8 +216,9 @@ pub struct Config {
     pub smtp: Option<SmtpConfig>,
     /// `COGNATE_MASTER_KEY`, if set (else the key file under `data_dir`).
     pub master_key: Option<Secret>,
-    /// `COGNATE_DATABASE_URL`, if set. Rejected at start-up until the
-    /// PostgreSQL backend exists.
+    /// `COGNATE_DATABASE_URL`, else the file's `database_url`: PostgreSQL
+    /// instead of SQLite. The scheme is checked when the store is chosen
+    /// ([`crate::server::Storage::choose`]).
     pub database_url: Option<Secret>,
     /// The file that was read, if any.
     pub config_file: Option<PathBuf>,
@@ -305,7 +307,10 @@ impl Config {
             argon2,
             smtp,
             master_key: env.var(ENV_MASTER_KEY).map(Secret),
-            database_url: env.var(ENV_DATABASE_URL).map(Secret),
+            database_url: env
+                .var(ENV_DATABASE_URL)
+                .or(file.database_url.filter(|u| !u.trim().is_empty()))
+                .map(Secret),
             config_file: None,
         })
     }

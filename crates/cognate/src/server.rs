@@ -24,7 +24,7 @@ use tower_http::cors::{AllowHeaders, AllowMethods, AllowOrigin, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::trace::TraceLayer;
 
-use crate::config::{Config, ENV_DATABASE_URL};
+use crate::config::{Config, Secret, ENV_DATABASE_URL};
 use crate::delivery;
 use crate::master_key::{self, KeySource};
 
@@ -45,27 +45,52 @@ const EXPOSED_HEADERS: [&str; 4] = [
 ];
 
 /// The storage backend, chosen from the configuration.
-///
-/// Seam for PostgreSQL: when `cognate-store` gains it, add
-/// `Postgres { url }` here, pick it in [`Storage::choose`] when
-/// `COGNATE_DATABASE_URL` is set, and open it in [`Storage::open`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Storage {
     /// The embedded default: `<data_dir>/cognate.db`.
     Sqlite { path: PathBuf },
+    /// PostgreSQL at `url` (`COGNATE_DATABASE_URL` or `database_url`), which
+    /// several nodes may share. The URL may hold a password: it is only ever
+    /// shown without it.
+    Postgres { url: Secret },
 }
 
 impl Storage {
+    /// PostgreSQL when a database URL is configured (it must be a
+    /// `postgres://` or `postgresql://` URL), else SQLite under `data_dir`.
     pub fn choose(cfg: &Config, data_dir: &Path) -> anyhow::Result<Self> {
-        if cfg.database_url.is_some() {
-            bail!(
-                "{ENV_DATABASE_URL} is set, but PostgreSQL storage is not implemented yet; \
-                 unset it to use SQLite under the data directory"
-            );
+        let Some(url) = &cfg.database_url else {
+            return Ok(Storage::Sqlite {
+                path: data_dir.join("cognate.db"),
+            });
+        };
+        // The scheme only: the rest may hold a password.
+        let scheme = url
+            .expose()
+            .trim()
+            .split_once("://")
+            .map(|(scheme, _)| scheme.to_ascii_lowercase());
+        match scheme.as_deref() {
+            Some("postgres" | "postgresql") => Ok(Storage::Postgres { url: url.clone() }),
+            Some(other)
+                if !other.is_empty()
+                    && other.len() <= 16
+                    && other
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b"+.-".contains(&b)) =>
+            {
+                bail!(
+                    "{ENV_DATABASE_URL} (or database_url in the config file) must be a \
+                     postgres:// or postgresql:// URL, not {other}://; unset it to use SQLite \
+                     under the data directory"
+                )
+            }
+            _ => bail!(
+                "{ENV_DATABASE_URL} (or database_url in the config file) is not a \
+                 postgres:// or postgresql:// URL; unset it to use SQLite under the data \
+                 directory"
+            ),
         }
-        Ok(Storage::Sqlite {
-            path: data_dir.join("cognate.db"),
-        })
     }
 
     pub async fn open(&self) -> anyhow::Result<Arc<dyn Store>> {
@@ -78,6 +103,14 @@ impl Storage {
                 // sees every write.
                 Ok(Arc::new(cognate_store::CachedStore::new(store)))
             }
+            Storage::Postgres { url } => {
+                // No token-path cache: other nodes write to the same database,
+                // and this node would not see their changes.
+                let store = cognate_store::PgStore::connect(url.expose().trim())
+                    .await
+                    .context("opening the PostgreSQL database")?;
+                Ok(Arc::new(store))
+            }
         }
     }
 }
@@ -86,6 +119,11 @@ impl std::fmt::Display for Storage {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Storage::Sqlite { path } => write!(f, "sqlite {}", path.display()),
+            Storage::Postgres { url } => write!(
+                f,
+                "postgres {}",
+                cognate_store::postgres::redact_url(url.expose())
+            ),
         }
     }
 }

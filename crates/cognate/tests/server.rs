@@ -1,5 +1,6 @@
 //! The whole server embedded on 127.0.0.1:0 (body limits, health, CORS), the
-//! master key file, and both deliveries against a fake SMTP sink.
+//! storage choice (SQLite, or PostgreSQL when `COGNATE_TEST_POSTGRES_URL` is
+//! set), the master key file, and both deliveries against a fake SMTP sink.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -206,18 +207,210 @@ async fn cors_exposes_the_aws_response_headers() {
     }
 }
 
+// === database URL ===
+
+const PG_URL_ENV: &str = "COGNATE_TEST_POSTGRES_URL";
+
+/// A schema of this test's own on the test database, through a store that
+/// can look into it and drop it, and a URL that selects it the way a user
+/// would. `None` (with a note on stderr) when the variable is unset.
+async fn pg_schema(tag: &str) -> Option<(cognate_store::PgStore, String)> {
+    let Some(url) = std::env::var(PG_URL_ENV).ok().filter(|u| !u.is_empty()) else {
+        eprintln!("Postgres suite skipped: {PG_URL_ENV} is not set");
+        return None;
+    };
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    let schema = format!("cognate_test_{}_{nanos}_{tag}", std::process::id());
+    let store = cognate_store::PgStore::connect_with_schema(&url, &schema)
+        .await
+        .unwrap_or_else(|e| panic!("{PG_URL_ENV} is set, but PostgreSQL cannot be used: {e}"));
+    let sep = if url.contains('?') { '&' } else { '?' };
+    Some((
+        store,
+        format!("{url}{sep}options=-c%20search_path%3D{schema}"),
+    ))
+}
+
+/// The whole server on 127.0.0.1:0 with `cfg`; dropping the sender stops it.
+async fn start_with(
+    cfg: &Config,
+) -> (
+    SocketAddr,
+    server::Storage,
+    oneshot::Sender<()>,
+    tokio::task::JoinHandle<()>,
+) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let app = server::build_app(cfg, addr).await.unwrap();
+    let storage = app.storage.clone();
+    let (tx, rx) = oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        server::serve(listener, app.router, async {
+            let _ = rx.await;
+        })
+        .await
+        .unwrap();
+    });
+    (addr, storage, tx, task)
+}
+
+/// A cognito-idp call: the status and the JSON body.
+async fn idp_call(addr: SocketAddr, op: &str, body: &str) -> (u16, serde_json::Value) {
+    let head = format!(
+        "POST / HTTP/1.1\r\nhost: localhost\r\nconnection: close\r\n\
+         content-type: application/x-amz-json-1.1\r\n\
+         x-amz-target: AWSCognitoIdentityProviderService.{op}\r\n\
+         content-length: {}\r\n\r\n",
+        body.len()
+    );
+    let (status, text) = timeout(LIMIT, exchange(addr, &[head.as_bytes(), body.as_bytes()]))
+        .await
+        .unwrap();
+    let json = serde_json::from_str(text.split("\r\n\r\n").nth(1).unwrap_or(""))
+        .unwrap_or_else(|e| panic!("{e}: {text}"));
+    (status, json)
+}
+
+async fn get_body(addr: SocketAddr, path: &str) -> (u16, String) {
+    let req = format!("GET {path} HTTP/1.1\r\nhost: localhost\r\nconnection: close\r\n\r\n");
+    let (status, text) = timeout(LIMIT, exchange(addr, &[req.as_bytes()]))
+        .await
+        .unwrap();
+    (
+        status,
+        text.split("\r\n\r\n").nth(1).unwrap_or("").to_string(),
+    )
+}
+
 #[tokio::test]
-async fn database_url_is_rejected_until_postgres_exists() {
+async fn postgres_database_url_serves_health_and_create_user_pool() {
+    let Some((check, db_url)) = pg_schema("serve").await else {
+        return;
+    };
     let dir = TempDir::new("pg");
     let mut cfg = config(dir.path());
-    cfg.database_url = Some(Secret::new("postgres://localhost/x"));
-    let addr: SocketAddr = "127.0.0.1:1".parse().unwrap();
-    let err = match server::build_app(&cfg, addr).await {
-        Ok(_) => panic!("COGNATE_DATABASE_URL was accepted"),
-        Err(e) => format!("{e:#}"),
+    cfg.database_url = Some(Secret::new(db_url));
+    let (addr, storage, stop, task) = start_with(&cfg).await;
+    assert!(matches!(storage, server::Storage::Postgres { .. }));
+    assert!(
+        storage.to_string().starts_with("postgres postgres"),
+        "{storage}"
+    );
+
+    let (status, body) = get_body(addr, "/health").await;
+    assert_eq!(status, 200, "{body}");
+    let (status, json) = idp_call(addr, "CreateUserPool", r#"{"PoolName":"on-postgres"}"#).await;
+    assert_eq!(status, 200, "{json}");
+    let pool_id = json["UserPool"]["Id"].as_str().unwrap().to_string();
+    drop(stop);
+    timeout(LIMIT, task).await.unwrap().unwrap();
+
+    // The pool is in PostgreSQL, in the schema the URL named.
+    use cognate_core::store::Store;
+    let stored = check.get_pool(&pool_id).await.unwrap();
+    assert_eq!(stored.map(|p| p.name).as_deref(), Some("on-postgres"));
+    check.drop_schema().await.unwrap();
+}
+
+#[tokio::test]
+async fn two_nodes_on_one_postgres_database_serve_the_same_pools() {
+    let Some((check, db_url)) = pg_schema("nodes").await else {
+        return;
     };
-    assert!(err.contains("COGNATE_DATABASE_URL"), "{err}");
-    assert!(!err.contains("postgres://localhost/x"), "{err}");
+    // Separate data directories, one master key: two machines, one database.
+    let key = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+    let (dir_a, dir_b) = (TempDir::new("node-a"), TempDir::new("node-b"));
+    let node = |dir: &TempDir| {
+        let mut cfg = config(dir.path());
+        cfg.database_url = Some(Secret::new(db_url.clone()));
+        cfg.master_key = Some(Secret::new(key));
+        cfg
+    };
+    let (a, _, stop_a, task_a) = start_with(&node(&dir_a)).await;
+    let (b, _, stop_b, task_b) = start_with(&node(&dir_b)).await;
+
+    let (status, json) = idp_call(a, "CreateUserPool", r#"{"PoolName":"shared"}"#).await;
+    assert_eq!(status, 200, "{json}");
+    let pool_id = json["UserPool"]["Id"].as_str().unwrap().to_string();
+    let describe = format!(r#"{{"UserPoolId":"{pool_id}"}}"#);
+    let (status, json) = idp_call(b, "DescribeUserPool", &describe).await;
+    assert_eq!(status, 200, "{json}");
+    assert_eq!(json["UserPool"]["Name"], "shared");
+
+    // Node b creates a user; node a lists it.
+    let create_user = format!(r#"{{"UserPoolId":"{pool_id}","Username":"carol"}}"#);
+    let (status, json) = idp_call(b, "AdminCreateUser", &create_user).await;
+    assert_eq!(status, 200, "{json}");
+    let list = format!(r#"{{"UserPoolId":"{pool_id}"}}"#);
+    let (status, json) = idp_call(a, "ListUsers", &list).await;
+    assert_eq!(status, 200, "{json}");
+    assert_eq!(json["Users"][0]["Username"], "carol", "{json}");
+
+    // Both publish the same signing keys.
+    let jwks = format!("/{pool_id}/.well-known/jwks.json");
+    let (status_a, jwks_a) = get_body(a, &jwks).await;
+    let (status_b, jwks_b) = get_body(b, &jwks).await;
+    assert_eq!((status_a, status_b), (200, 200), "{jwks_a} {jwks_b}");
+    assert_eq!(jwks_a, jwks_b);
+
+    drop((stop_a, stop_b));
+    timeout(LIMIT, task_a).await.unwrap().unwrap();
+    timeout(LIMIT, task_b).await.unwrap().unwrap();
+    check.drop_schema().await.unwrap();
+}
+
+#[tokio::test]
+async fn database_url_of_another_scheme_is_a_start_up_error() {
+    let dir = TempDir::new("db-scheme");
+    let addr: SocketAddr = "127.0.0.1:1".parse().unwrap();
+    for (url, names_scheme) in [
+        ("mysql://app:hunter2@localhost/x", Some("mysql://")),
+        ("sqlite:///tmp/hunter2.db", Some("sqlite://")),
+        ("app:hunter2@localhost/x", None),
+    ] {
+        let mut cfg = config(dir.path());
+        cfg.database_url = Some(Secret::new(url));
+        let err = match server::build_app(&cfg, addr).await {
+            Ok(_) => panic!("{url} was accepted"),
+            Err(e) => format!("{e:#}"),
+        };
+        assert!(err.contains("COGNATE_DATABASE_URL"), "{err}");
+        assert!(err.contains("postgres://"), "{err}");
+        assert!(!err.contains("hunter2"), "{err}");
+        if let Some(scheme) = names_scheme {
+            assert!(err.contains(scheme), "{err}");
+        }
+    }
+}
+
+#[test]
+fn database_url_comes_from_env_then_file_and_shows_without_password() {
+    use cognate::config::FileConfig;
+    let file = || {
+        FileConfig::parse(
+            r#"database_url = "postgres://file:filepw@db/cognate""#,
+            Path::new("cognate.toml"),
+        )
+        .unwrap()
+    };
+    let env = HashMap::from([("COGNATE_DATABASE_URL", "postgresql://env:envpw@db:5433/c")]);
+    let args = ServeArgs::default();
+    let from_env = Config::from_sources(&args, &env, Some(file())).unwrap();
+    let from_file =
+        Config::from_sources(&args, &HashMap::<&str, &str>::new(), Some(file())).unwrap();
+    let none = Config::from_sources(&args, &HashMap::<&str, &str>::new(), None).unwrap();
+    assert!(none.database_url.is_none());
+
+    let dir = Path::new("/nonexistent");
+    let shown = |cfg: &Config| server::Storage::choose(cfg, dir).unwrap().to_string();
+    assert_eq!(shown(&from_env), "postgres postgresql://env:***@db:5433/c");
+    assert_eq!(shown(&from_file), "postgres postgres://file:***@db/cognate");
+    assert_eq!(shown(&none), "sqlite /nonexistent/cognate.db");
+    assert!(!format!("{from_env:?}").contains("envpw"));
 }
 
 #[tokio::test]

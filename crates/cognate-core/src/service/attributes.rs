@@ -129,6 +129,7 @@ impl UserPools {
             }
             user.attributes.insert(name.clone(), value);
         }
+        self.check_aliases(pool, &user).await?;
         user.modified_ms = self.clock.now_ms();
         self.store.update_user(&user).await?;
         let mut deliveries = Vec::new();

@@ -104,6 +104,12 @@ impl UserPools {
                 }
                 self.refresh(&pool, &client, p).await
             }
+            ("USER_SRP_AUTH", _) if !client.allows_flow("ALLOW_USER_SRP_AUTH") => {
+                Err(flow_not_enabled("USER_SRP_AUTH"))
+            }
+            ("CUSTOM_AUTH", _) if !client.allows_flow("ALLOW_CUSTOM_AUTH") => {
+                Err(flow_not_enabled("CUSTOM_AUTH"))
+            }
             ("USER_SRP_AUTH" | "CUSTOM_AUTH" | "USER_AUTH", _) => Err(CoreError::invalid(format!(
                 "The {} flow is not supported by this server yet",
                 req.flow
@@ -343,6 +349,10 @@ impl UserPools {
                     .get_user_by_sub(&pool.id, &state.sub)
                     .await?
                     .ok_or_else(|| CoreError::not_authorized(INCORRECT))?;
+                let named = self.find_user(&pool, username).await?;
+                if named.map(|u| u.sub).as_deref() != Some(user.sub.as_str()) {
+                    return Err(CoreError::not_authorized("Invalid session for the user."));
+                }
                 self.check_secret_hash_for(
                     &client,
                     username,
@@ -467,6 +477,11 @@ impl UserPools {
             if !ok {
                 return Err(CoreError::Unauthorized("Invalid client secret".into()));
             }
+        }
+        if cognate_tokens::decode_unverified(token).is_ok() {
+            return Err(CoreError::UnsupportedTokenType(
+                "Only refresh tokens can be revoked".into(),
+            ));
         }
         if !client.enable_token_revocation {
             return Err(CoreError::UnsupportedOperation(

@@ -38,7 +38,27 @@ pub fn mask(medium: Medium, destination: &str) -> String {
     }
 }
 
+pub(crate) fn code_mismatch() -> CoreError {
+    CoreError::CodeMismatch("Invalid verification code provided, please try again.".into())
+}
+
 impl UserPools {
+    /// What ForgotPassword and ResendConfirmationCode answer for a user that
+    /// does not exist when the client hides that: a plausible, stable e-mail
+    /// delivery, derived from the name so that asking twice answers the same.
+    pub(crate) fn simulated_delivery(&self, username: &str) -> CodeDelivery {
+        let mac = self
+            .master_key
+            .mac("simulated-delivery", username.as_bytes());
+        let letter = (b'a' + mac[0] % 26) as char;
+        let first = username.chars().next().unwrap_or('u');
+        CodeDelivery {
+            destination: format!("{first}***@{letter}***"),
+            medium: Medium::Email,
+            attribute: "email".into(),
+        }
+    }
+
     fn code_hash(&self, pool_id: &str, sub: &str, purpose: &str, code: &str) -> String {
         let data = format!("{pool_id}\n{sub}\n{purpose}\n{code}");
         hex::encode(self.master_key.mac("code", data.as_bytes()))
@@ -78,9 +98,7 @@ impl UserPools {
         code: &str,
     ) -> CoreResult<()> {
         let key = purpose.key();
-        let mismatch = || {
-            CoreError::CodeMismatch("Invalid verification code provided, please try again.".into())
-        };
+        let mismatch = code_mismatch;
         let Some(rec) = self.store.get_code(&pool.id, &user.sub, &key).await? else {
             return Err(mismatch());
         };

@@ -272,17 +272,23 @@ impl UserPools {
     }
 
     /// The pool and user an unauthenticated end-user call names through its
-    /// client, after checking the client's secret hash.
+    /// client, after checking the client's secret hash. An unknown user is
+    /// `UserNotFoundException` unless the client prevents user-existence
+    /// errors: then it is `None`, and the caller answers as it would for a
+    /// user it cannot help (a simulated delivery, a code mismatch).
     pub(crate) async fn end_user(
         &self,
         client_id: &str,
         username: &str,
         secret_hash: Option<&str>,
-    ) -> CoreResult<(UserPool, User)> {
+    ) -> CoreResult<Option<(UserPool, User)>> {
         let (pool, client) = self.client_by_id(client_id).await?;
         self.check_secret_hash(&client, username, secret_hash)?;
-        let user = self.user(&pool, username).await?;
-        Ok((pool, user))
+        match self.find_user(&pool, username).await? {
+            Some(user) => Ok(Some((pool, user))),
+            None if client.prevent_user_existence_errors => Ok(None),
+            None => Err(CoreError::user_not_found()),
+        }
     }
 
     pub(crate) async fn user(&self, pool: &UserPool, name: &str) -> CoreResult<User> {

@@ -1,6 +1,7 @@
 //! Passwords after sign-up: administrators setting and resetting them,
 //! users changing them, and the forgot-password flow.
 
+use super::codes::code_mismatch;
 use super::passwords::check_policy;
 use super::users::CodeDelivery;
 use super::UserPools;
@@ -96,7 +97,9 @@ impl UserPools {
         username: &str,
         secret_hash: Option<&str>,
     ) -> CoreResult<CodeDelivery> {
-        let (pool, user) = self.end_user(client_id, username, secret_hash).await?;
+        let Some((pool, user)) = self.end_user(client_id, username, secret_hash).await? else {
+            return Ok(self.simulated_delivery(username));
+        };
         if !user.enabled {
             return Err(CoreError::not_authorized("User is disabled."));
         }
@@ -125,7 +128,10 @@ impl UserPools {
         password: &str,
         secret_hash: Option<&str>,
     ) -> CoreResult<()> {
-        let (pool, user) = self.end_user(client_id, username, secret_hash).await?;
+        let (pool, user) = self
+            .end_user(client_id, username, secret_hash)
+            .await?
+            .ok_or_else(code_mismatch)?;
         check_policy(&pool.password_policy, password)?;
         self.check_code(&pool, &user, &CodePurpose::ForgotPassword, code)
             .await?;

@@ -124,6 +124,7 @@ impl UserPools {
         );
         access.insert("iat".into(), json!(now));
         access.insert("jti".into(), json!(self.rng.uuid()));
+        access.insert("version".into(), json!(2));
         access.insert("username".into(), json!(user.username));
 
         Ok(Tokens {

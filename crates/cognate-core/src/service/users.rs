@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use super::attributes::{looks_like_email, looks_like_phone, Writer};
+use super::codes::code_mismatch;
 use super::passwords::{check_policy, generate_temporary};
 use super::{Medium, Message, Purpose, UserPools};
 use crate::model::{CodePurpose, User, UserFilter, UserPool, UserStatus};
@@ -118,6 +119,7 @@ impl UserPools {
                 }
             }
         }
+        self.check_aliases(pool, user).await?;
         match self.store.create_user(user).await {
             Ok(()) => Ok(()),
             Err(StoreError::Conflict(_)) => {
@@ -223,7 +225,10 @@ impl UserPools {
         code: &str,
         secret_hash: Option<&str>,
     ) -> CoreResult<()> {
-        let (pool, mut user) = self.end_user(client_id, username, secret_hash).await?;
+        let (pool, mut user) = self
+            .end_user(client_id, username, secret_hash)
+            .await?
+            .ok_or_else(code_mismatch)?;
         if user.status != UserStatus::Unconfirmed {
             return Err(CoreError::not_authorized(format!(
                 "User cannot be confirmed. Current status is {}",
@@ -236,9 +241,42 @@ impl UserPools {
             user.attributes
                 .insert(format!("{}_verified", medium.attribute()), "true".into());
         }
+        self.check_aliases(&pool, &user).await?;
         user.status = UserStatus::Confirmed;
         user.modified_ms = self.clock.now_ms();
         self.store.update_user(&user).await?;
+        Ok(())
+    }
+
+    /// A verified alias (e-mail, phone number) or a preferred username may
+    /// belong to one user only.
+    pub(crate) async fn check_aliases(&self, pool: &UserPool, user: &User) -> CoreResult<()> {
+        for attr in &pool.alias_attributes {
+            let Some(value) = user.attributes.get(attr) else {
+                continue;
+            };
+            let counts = attr == "preferred_username" || user.is_verified(attr);
+            if !counts {
+                continue;
+            }
+            let others = self
+                .store
+                .find_users_by_attribute(&pool.id, attr, value)
+                .await?;
+            let taken = others.iter().any(|o| {
+                o.sub != user.sub && (attr == "preferred_username" || o.is_verified(attr))
+            });
+            if taken {
+                let what = if attr == "phone_number" {
+                    "phone number"
+                } else {
+                    attr.as_str()
+                };
+                return Err(CoreError::AliasExists(format!(
+                    "An account with the {what} already exists."
+                )));
+            }
+        }
         Ok(())
     }
 
@@ -248,7 +286,9 @@ impl UserPools {
         username: &str,
         secret_hash: Option<&str>,
     ) -> CoreResult<CodeDelivery> {
-        let (pool, user) = self.end_user(client_id, username, secret_hash).await?;
+        let Some((pool, user)) = self.end_user(client_id, username, secret_hash).await? else {
+            return Ok(self.simulated_delivery(username));
+        };
         if user.status != UserStatus::Unconfirmed {
             return Err(CoreError::invalid("User is already confirmed."));
         }

@@ -257,3 +257,48 @@ pub async fn list_users_filter_and_pagination_combine(store: &dyn Store) {
     }
     assert_eq!(seen, ["user0", "user2", "user4", "user6"]);
 }
+
+pub async fn listings_are_in_byte_order_of_the_key(store: &dyn Store) {
+    // Case, punctuation and non-ASCII: byte order, not a locale's order.
+    let tag = "byteOrder";
+    let id = pool_id(tag);
+    let keys = ["b", "B", "a_b", "a-b", "ab", "é", "z", "a", "Z", "a b", "Ä"];
+    let users: Vec<User> = keys
+        .iter()
+        .enumerate()
+        .map(|(i, k)| {
+            let mut u = user(tag, &format!("sub-{i}"), k);
+            u.username_key = k.to_string();
+            u
+        })
+        .collect();
+    pool_with_users(store, tag, &users).await;
+    let mut want: Vec<&str> = keys.to_vec();
+    want.sort_unstable();
+
+    let mut seen = Vec::new();
+    let mut after: Option<String> = None;
+    loop {
+        let page = store
+            .list_users(&id, None, after.as_deref(), 3)
+            .await
+            .unwrap();
+        let Some(last) = page.last() else { break };
+        after = Some(last.username_key.clone());
+        seen.extend(page.into_iter().map(|u| u.username));
+    }
+    assert_eq!(seen, want, "users");
+
+    for k in keys {
+        store.create_group(&group(tag, k)).await.unwrap();
+    }
+    let mut seen = Vec::new();
+    let mut after: Option<String> = None;
+    loop {
+        let page = store.list_groups(&id, after.as_deref(), 4).await.unwrap();
+        let Some(last) = page.last() else { break };
+        after = Some(last.name.clone());
+        seen.extend(page.into_iter().map(|g| g.name));
+    }
+    assert_eq!(seen, want, "groups");
+}

@@ -60,6 +60,7 @@ macro_rules! __with_conformance_checks {
             missing_user_update_and_delete_are_not_found,
             delete_user_cascades_codes_memberships_and_sessions,
             find_users_by_attribute_matches_exactly,
+            attribute_values_with_control_characters_round_trip,
             users_list_in_username_key_order_page_by_page,
             list_users_filters_by_equality_on_every_field,
             list_users_filters_by_prefix,
@@ -67,6 +68,7 @@ macro_rules! __with_conformance_checks {
             list_users_prefix_is_case_sensitive,
             list_users_filters_on_custom_attributes,
             list_users_filter_and_pagination_combine,
+            listings_are_in_byte_order_of_the_key,
             // groups
             group_reads_back_equal_updates_and_deletes,
             duplicate_group_name_is_conflict,
@@ -84,6 +86,7 @@ macro_rules! __with_conformance_checks {
             revoke_session_keeps_the_first_time,
             revoke_user_sessions_counts_only_newly_revoked,
             consume_once_is_true_then_false,
+            purge_expired_markers_deletes_only_expired_ones,
         }
     };
 }

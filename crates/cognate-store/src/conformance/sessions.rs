@@ -272,3 +272,37 @@ pub async fn consume_once_is_true_then_false(store: &dyn Store) {
         "other key"
     );
 }
+
+pub async fn purge_expired_markers_deletes_only_expired_ones(store: &dyn Store) {
+    // Expiry times far before every other check's, so that the counts hold on
+    // a store the whole suite shares.
+    let (a, b, c) = (
+        "conformance:purge-a",
+        "conformance:purge-b",
+        "conformance:purge-c",
+    );
+    assert!(store.consume_once(a, 100).await.unwrap());
+    assert!(store.consume_once(b, 200).await.unwrap());
+    assert!(store.consume_once(c, 300).await.unwrap());
+    assert_eq!(store.purge_expired_markers(200).await.unwrap(), 1);
+    assert!(
+        !store.consume_once(b, 200).await.unwrap(),
+        "expiring at now_ms is kept"
+    );
+    assert!(
+        !store.consume_once(c, 300).await.unwrap(),
+        "not expired yet"
+    );
+    assert!(
+        store.consume_once(a, 100).await.unwrap(),
+        "a purged key is new again"
+    );
+    assert_eq!(
+        store.purge_expired_markers(200).await.unwrap(),
+        1,
+        "a again"
+    );
+    assert_eq!(store.purge_expired_markers(200).await.unwrap(), 0);
+    assert_eq!(store.purge_expired_markers(301).await.unwrap(), 2);
+    assert!(store.consume_once(c, 300).await.unwrap());
+}

@@ -232,3 +232,48 @@ pub async fn find_users_by_attribute_matches_exactly(store: &dyn Store) {
         .unwrap()
         .is_empty());
 }
+
+pub async fn attribute_values_with_control_characters_round_trip(store: &dyn Store) {
+    // Attribute values are free text (AWS gives them no pattern): a NUL or
+    // another control character is kept exactly and is never a backend error.
+    // Whether a search can match such a value is left open.
+    let tag = "userControlChars";
+    let id = pool_id(tag);
+    let odd = "a\u{0}b\u{1}c\nd\u{7f}";
+    let u = with_attr(user(tag, "sub-1", "alice"), "nickname", odd);
+    pool_with_users(store, tag, std::slice::from_ref(&u)).await;
+    assert_eq!(store.get_user(&id, "alice").await.unwrap(), Some(u.clone()));
+    assert_eq!(
+        store.get_user_by_sub(&id, "sub-1").await.unwrap(),
+        Some(u.clone())
+    );
+    let by_email = store
+        .find_users_by_attribute(&id, "email", "alice@example.com")
+        .await
+        .unwrap();
+    assert_eq!(by_email, [u.clone()], "other attributes are still found");
+    assert_eq!(
+        listed(store, tag, &eq(attr("email"), "alice@example.com")).await,
+        ["alice"]
+    );
+    for (name, value) in [
+        ("nickname", odd),
+        ("nickname", "a\u{0}"),
+        ("email", "\u{0}"),
+    ] {
+        store
+            .find_users_by_attribute(&id, name, value)
+            .await
+            .unwrap_or_else(|e| panic!("searching {name:?} = {value:?}: {e}"));
+        for filter in [eq(attr(name), value), prefix(attr(name), value)] {
+            store
+                .list_users(&id, Some(&filter), None, 10)
+                .await
+                .unwrap_or_else(|e| panic!("filtering on {filter:?}: {e}"));
+        }
+    }
+    let mut changed = with_attr(u, "nickname", "\u{0}");
+    changed.modified_ms += 1;
+    store.update_user(&changed).await.unwrap();
+    assert_eq!(store.get_user(&id, "alice").await.unwrap(), Some(changed));
+}

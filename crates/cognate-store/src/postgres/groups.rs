@@ -156,13 +156,13 @@ impl PgStore {
             Some(after) => sqlx::query_scalar(
                 "SELECT u.doc FROM group_members AS m
                  JOIN users AS u ON u.pool_id = m.pool_id AND u.sub = m.sub
-                 WHERE m.pool_id = $1 AND m.group_name = $2 AND u.username_key > $4
-                 ORDER BY u.username_key LIMIT $3",
+                 WHERE m.pool_id = $1 AND m.group_name = $2 AND u.username_key > $3
+                 ORDER BY u.username_key LIMIT $4",
             )
             .bind(pool_id)
             .bind(group)
-            .bind(limit(n))
-            .bind(after),
+            .bind(after)
+            .bind(limit(n)),
         }
         .fetch_all(&self.pool)
         .await

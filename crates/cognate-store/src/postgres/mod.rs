@@ -35,7 +35,6 @@ use serde::Serialize;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::{ConnectOptions, Connection};
 
-
 use crate::error::backend;
 
 /// Connections in the pool.
@@ -74,28 +73,23 @@ impl PgStore {
     async fn open(url: &str, schema: Option<&str>) -> Result<Self, StoreError> {
         let shown = redact_url(url);
         let mut options = PgConnectOptions::from_str(url)
-            .map_err(|e| backend(format!("invalid PostgreSQL URL {shown}: {e}")))?
-            .application_name("cognate");
+            .map_err(|e| backend(format!("invalid PostgreSQL URL {shown}: {e}")))?;
+        if options.get_application_name().is_none() {
+            options = options.application_name("cognate");
+        }
         if let Some(schema) = schema {
             options = options.options([("search_path", schema)]);
         }
         // One connection of our own first: it reports an unreachable server or
         // bad credentials at once (the pool would retry until its timeout), and
-        // it creates the schema and migrates before the pool opens.
+        // it creates the schema before any pooled connection looks for it.
         let mut conn = options
             .connect()
             .await
             .map_err(|e| backend(format!("connecting to PostgreSQL at {shown}: {e}")))?;
         if let Some(schema) = schema {
-            sqlx::query(&format!("CREATE SCHEMA IF NOT EXISTS {schema}"))
-                .execute(&mut conn)
-                .await
-                .map_err(|e| backend(format!("creating schema {schema}: {e}")))?;
+            create_schema(&mut conn, schema).await?;
         }
-        MIGRATOR
-            .run(&mut conn)
-            .await
-            .map_err(|e| backend(format!("migrating the PostgreSQL database at {shown}: {e}")))?;
         let _ = conn.close().await;
         let pool = PgPoolOptions::new()
             .max_connections(CONNECTIONS)
@@ -103,6 +97,11 @@ impl PgStore {
             .connect_with(options)
             .await
             .map_err(|e| backend(format!("connecting to PostgreSQL at {shown}: {e}")))?;
+        // Under an advisory lock: nodes starting together migrate once.
+        MIGRATOR
+            .run(&pool)
+            .await
+            .map_err(|e| backend(format!("migrating the PostgreSQL database at {shown}: {e}")))?;
         tracing::debug!(url = %shown, schema, "opened PostgreSQL store");
         Ok(PgStore {
             pool,
@@ -167,6 +166,21 @@ pub fn redact_url(url: &str) -> String {
         out.push_str(&params.join("&"));
     }
     out
+}
+
+/// `CREATE SCHEMA IF NOT EXISTS`, which two connections racing to create one
+/// schema can still fail with a unique violation; the loser is content.
+async fn create_schema(conn: &mut sqlx::PgConnection, schema: &str) -> StoreResult<()> {
+    let created = sqlx::query(&format!("CREATE SCHEMA IF NOT EXISTS {schema}"))
+        .execute(conn)
+        .await;
+    match created {
+        Ok(_) => Ok(()),
+        Err(sqlx::Error::Database(e)) if matches!(e.code().as_deref(), Some("23505" | "42P06")) => {
+            Ok(())
+        }
+        Err(e) => Err(backend(format!("creating schema {schema}: {e}"))),
+    }
 }
 
 fn check_schema_name(schema: &str) -> StoreResult<()> {
@@ -406,10 +420,7 @@ mod tests {
                 "postgres://app:s3cr%40t@db.example:5432/cognate?sslmode=prefer",
                 "postgres://app:***@db.example:5432/cognate?sslmode=prefer",
             ),
-            (
-                "postgresql://app:p@ss@db/x",
-                "postgresql://app:***@db/x",
-            ),
+            ("postgresql://app:p@ss@db/x", "postgresql://app:***@db/x"),
             (
                 "postgres://db/x?user=app&password=hunter2&application_name=a",
                 "postgres://db/x?user=app&password=***&application_name=a",

@@ -200,14 +200,13 @@ impl PgStore {
     }
 
     pub(super) async fn replace_client(&self, client: &AppClient) -> StoreResult<()> {
-        let done =
-            sqlx::query("UPDATE clients SET doc = $1 WHERE pool_id = $2 AND client_id = $3")
-                .bind(to_doc(client)?)
-                .bind(&client.pool_id)
-                .bind(&client.client_id)
-                .execute(&self.pool)
-                .await
-                .map_err(map_sqlx)?;
+        let done = sqlx::query("UPDATE clients SET doc = $1 WHERE pool_id = $2 AND client_id = $3")
+            .bind(to_doc(client)?)
+            .bind(&client.pool_id)
+            .bind(&client.client_id)
+            .execute(&self.pool)
+            .await
+            .map_err(map_sqlx)?;
         touched(done)
     }
 

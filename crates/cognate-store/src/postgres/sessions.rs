@@ -116,13 +116,14 @@ impl PgStore {
         sub: &str,
         purpose: &str,
     ) -> StoreResult<()> {
-        let done = sqlx::query("DELETE FROM codes WHERE pool_id = $1 AND sub = $2 AND purpose = $3")
-            .bind(pool_id)
-            .bind(sub)
-            .bind(purpose)
-            .execute(&self.pool)
-            .await
-            .map_err(map_sqlx)?;
+        let done =
+            sqlx::query("DELETE FROM codes WHERE pool_id = $1 AND sub = $2 AND purpose = $3")
+                .bind(pool_id)
+                .bind(sub)
+                .bind(purpose)
+                .execute(&self.pool)
+                .await
+                .map_err(map_sqlx)?;
         touched(done)
     }
 }
@@ -235,5 +236,15 @@ impl PgStore {
         .await
         .map_err(map_sqlx)?;
         Ok(done.rows_affected() == 1)
+    }
+
+    /// Deletes the markers that expired before `now_ms`; returns how many.
+    pub(super) async fn delete_expired_markers(&self, now_ms: i64) -> StoreResult<u64> {
+        let done = sqlx::query("DELETE FROM once_markers WHERE expires_ms < $1")
+            .bind(now_ms)
+            .execute(&self.pool)
+            .await
+            .map_err(map_sqlx)?;
+        Ok(done.rows_affected())
     }
 }

@@ -1,6 +1,8 @@
 //! Users, looked up by `username_key`, by `sub` and by attribute, and listed
 //! with the ListUsers filter.
 
+use std::collections::BTreeMap;
+
 use cognate_core::model::{FilterField, User, UserFilter};
 use cognate_core::store::StoreResult;
 use sqlx::types::Json;
@@ -88,6 +90,32 @@ fn field_expr(field: &FilterField, sql: &mut Sql) -> String {
     }
 }
 
+/// PostgreSQL text cannot hold U+0000 (AWS lets attribute values and filter
+/// values contain it). The search column leaves such attributes out, and a
+/// search for a value with a NUL matches nothing; `doc` keeps the record
+/// exactly, since JSON text escapes the NUL.
+const NUL: char = '\0';
+
+/// The `attributes` search column: every attribute PostgreSQL can hold.
+fn search_attributes(user: &User) -> Json<BTreeMap<&str, &str>> {
+    Json(
+        user.attributes
+            .iter()
+            .filter(|(k, v)| !k.contains(NUL) && !v.contains(NUL))
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect(),
+    )
+}
+
+/// Whether `filter` can match no stored value (see [`NUL`]).
+fn matches_nothing(filter: &UserFilter) -> bool {
+    let name = match &filter.field {
+        FilterField::Attribute(name) => name.as_str(),
+        _ => "",
+    };
+    name.contains(NUL) || filter.value.contains(NUL)
+}
+
 /// Appends ` AND <condition>` for `filter`. A prefix compares the first
 /// characters exactly (`left`), so it is case-sensitive and `%`, `_` and `\`
 /// in the value are plain characters (LIKE would be neither).
@@ -115,7 +143,7 @@ impl PgStore {
         .bind(&user.username)
         .bind(user.status.as_str())
         .bind(user.enabled)
-        .bind(Json(&user.attributes))
+        .bind(search_attributes(user))
         .bind(user.created_ms)
         .bind(user.modified_ms)
         .bind(to_doc(user)?)
@@ -157,6 +185,9 @@ impl PgStore {
         name: &str,
         value: &str,
     ) -> StoreResult<Vec<User>> {
+        if name.contains(NUL) || value.contains(NUL) {
+            return Ok(Vec::new());
+        }
         let mut sql = Sql::new("SELECT doc FROM users WHERE pool_id = ");
         let pool = sql.param(pool_id);
         sql.text.push_str(&pool);
@@ -177,7 +208,7 @@ impl PgStore {
         .bind(&user.username)
         .bind(user.status.as_str())
         .bind(user.enabled)
-        .bind(Json(&user.attributes))
+        .bind(search_attributes(user))
         .bind(user.modified_ms)
         .bind(to_doc(user)?)
         .bind(&user.pool_id)
@@ -207,10 +238,16 @@ impl PgStore {
         after: Option<&str>,
         n: u32,
     ) -> StoreResult<Vec<User>> {
+        if filter.is_some_and(matches_nothing) {
+            return Ok(Vec::new());
+        }
         let mut sql = Sql::new("SELECT doc FROM users WHERE pool_id = ");
         let pool = sql.param(pool_id);
         sql.text.push_str(&pool);
         if let Some(after) = after {
+            // No stored key holds a NUL, so the keys after `a\0…` are the keys
+            // after `a`.
+            let after = after.split(NUL).next().unwrap_or_default();
             let after = sql.param(after);
             sql.text.push_str(&format!(" AND username_key > {after}"));
         }
@@ -230,10 +267,54 @@ mod tests {
     #[test]
     fn attribute_names_are_bound_not_spliced() {
         let mut sql = Sql::new("");
-        assert_eq!(attribute_expr("custom:tenant", &mut sql), "(attributes ->> $1)");
+        assert_eq!(
+            attribute_expr("custom:tenant", &mut sql),
+            "(attributes ->> $1)"
+        );
         assert_eq!(attribute_expr("odd'name", &mut sql), "(attributes ->> $2)");
-        assert_eq!(attribute_expr("email", &mut sql), "(attributes ->> 'email')");
+        assert_eq!(
+            attribute_expr("email", &mut sql),
+            "(attributes ->> 'email')"
+        );
         assert_eq!(attribute_expr("sub", &mut sql), "sub");
         assert_eq!(sql.binds, ["custom:tenant", "odd'name"]);
+    }
+
+    #[tokio::test]
+    async fn email_lookup_uses_the_expression_index() {
+        let Some(url) = std::env::var("COGNATE_TEST_POSTGRES_URL")
+            .ok()
+            .filter(|u| !u.is_empty())
+        else {
+            eprintln!("Postgres suite skipped: COGNATE_TEST_POSTGRES_URL is not set");
+            return;
+        };
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or_default();
+        let schema = format!("cognate_test_{}_{nanos}_unit", std::process::id());
+        let store = PgStore::connect_with_schema(&url, &schema)
+            .await
+            .unwrap_or_else(|e| panic!("COGNATE_TEST_POSTGRES_URL is set, but: {e}"));
+        let mut sql = Sql::new("EXPLAIN SELECT doc FROM users WHERE pool_id = ");
+        let pool = sql.param("p");
+        let expr = attribute_expr("email", &mut sql);
+        let value = sql.param("a@example.com");
+        sql.text.push_str(&format!("{pool} AND {expr} = {value}"));
+        let mut conn = store.pool.acquire().await.unwrap();
+        // An empty table is cheaper to scan: forbid that to see the index.
+        sqlx::query("SET enable_seqscan = off")
+            .execute(&mut *conn)
+            .await
+            .unwrap();
+        let mut query = sqlx::query_scalar(&sql.text);
+        for b in &sql.binds {
+            query = query.bind(b);
+        }
+        let plan: Vec<String> = query.fetch_all(&mut *conn).await.unwrap();
+        drop(conn);
+        store.drop_schema().await.unwrap();
+        assert!(plan.iter().any(|l| l.contains("users_email")), "{plan:?}");
     }
 }
