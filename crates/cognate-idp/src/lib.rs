@@ -102,10 +102,22 @@ fn parse_body(body: &Bytes) -> Result<Value, ApiError> {
     }
     let v: Value = serde_json::from_slice(body)
         .map_err(|e| ApiError::serialization(format!("Malformed JSON request body: {e}")))?;
-    if !v.is_object() {
+    let Some(members) = v.as_object() else {
         return Err(ApiError::serialization(
             "Request body must be a JSON object".to_string(),
         ));
+    };
+    // Names and identifiers never contain control characters in AWS (their
+    // patterns exclude them); refuse them before they reach a look-up.
+    for (name, value) in members {
+        let identifier = name.ends_with("Id") || name == "Username" || name == "GroupName";
+        if let (true, Some(text)) = (identifier, value.as_str()) {
+            if text.chars().any(char::is_control) {
+                return Err(ApiError::invalid(format!(
+                    "1 validation error detected: Value at '{name}' failed to satisfy constraint: Member must not contain control characters"
+                )));
+            }
+        }
     }
     Ok(v)
 }

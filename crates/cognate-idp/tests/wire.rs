@@ -58,3 +58,16 @@ async fn unknown_pool_is_resource_not_found() {
         .await;
     assert_eq!(body["__type"], "ResourceNotFoundException");
 }
+
+#[tokio::test]
+async fn control_characters_in_identifiers_are_invalid_parameter() {
+    let app = app().await;
+    let (status, body) = app
+        .raw(
+            "DescribeUserPool",
+            r#"{"UserPoolId": "us-east-1_a\u0000b"}"#.into(),
+        )
+        .await;
+    assert_eq!(status, 400);
+    assert_eq!(body["__type"], "InvalidParameterException");
+}

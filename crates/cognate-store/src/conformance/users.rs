@@ -251,7 +251,11 @@ pub async fn attribute_values_with_control_characters_round_trip(store: &dyn Sto
         .find_users_by_attribute(&id, "email", "alice@example.com")
         .await
         .unwrap();
-    assert_eq!(by_email, [u.clone()], "other attributes are still found");
+    assert_eq!(
+        by_email,
+        std::slice::from_ref(&u),
+        "other attributes are still found"
+    );
     assert_eq!(
         listed(store, tag, &eq(attr("email"), "alice@example.com")).await,
         ["alice"]
