@@ -403,3 +403,24 @@ async fn access_token_has_version_2() {
         2
     );
 }
+
+#[tokio::test]
+async fn tampered_access_token_is_refused_even_after_the_original_was_accepted() {
+    let app = app().await;
+    let (_, _, tokens) = signed_in(&app).await;
+    let token = tokens["AccessToken"].as_str().unwrap();
+    app.ok("GetUser", json!({"AccessToken": token})).await;
+    let mut parts: Vec<String> = token.split('.').map(String::from).collect();
+    let mut payload = claims(token);
+    payload["username"] = json!("mallory");
+    use base64::Engine;
+    parts[1] = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(payload.to_string());
+    let msg = app
+        .err(
+            "GetUser",
+            json!({"AccessToken": parts.join(".")}),
+            "NotAuthorizedException",
+        )
+        .await;
+    assert_eq!(msg, "Invalid Access Token");
+}

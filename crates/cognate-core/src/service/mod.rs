@@ -140,6 +140,7 @@ pub struct UserPools {
     hasher: PasswordHasher,
     /// A hash of nothing, verified against when a user does not exist.
     dummy: std::sync::OnceLock<String>,
+    verified: tokens::VerifiedTokens,
 }
 
 impl UserPools {
@@ -155,6 +156,7 @@ impl UserPools {
             config,
             hasher,
             dummy: std::sync::OnceLock::new(),
+            verified: tokens::VerifiedTokens::default(),
         }
     }
 

@@ -1,7 +1,8 @@
 //! Minting ID and access tokens, and checking access tokens presented to the
 //! end-user operations (GetUser, UpdateUserAttributes, GlobalSignOut, ...).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, RwLock};
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
@@ -32,7 +33,7 @@ pub struct AccessContext {
     pub user: User,
     pub client_id: String,
     pub origin_jti: String,
-    pub claims: Map<String, Value>,
+    pub claims: Claims,
 }
 
 pub(crate) fn token_hash(token: &str) -> String {
@@ -150,23 +151,40 @@ impl UserPools {
             .collect()
     }
 
+    /// The claims of a token whose signature verifies with its pool's keys
+    /// and whose issuer is this server; `None` otherwise. A signature, once
+    /// checked, stays valid, so verified tokens are remembered (by hash) until
+    /// they expire.
+    pub(crate) async fn verified_claims(&self, token: &str) -> Option<Claims> {
+        let now = self.clock.now_secs();
+        let digest = cognate_tokens::sha256(token.as_bytes());
+        if let Some(claims) = self.verified.get(&digest, now) {
+            return Some(claims);
+        }
+        let (_, unverified) = cognate_tokens::decode_unverified(token).ok()?;
+        let iss = unverified.get("iss").and_then(Value::as_str)?;
+        let pool_id = iss.rsplit('/').next()?;
+        if iss != self.issuer(pool_id) {
+            return None;
+        }
+        let keys = self.keys.get(pool_id).await.ok()?;
+        let claims = Arc::new(cognate_tokens::verify(token, &keys.verify).ok()?.claims);
+        let exp = claims.get("exp").and_then(Value::as_i64).unwrap_or(0);
+        self.verified.insert(digest, claims.clone(), exp, now);
+        Some(claims)
+    }
+
     /// Verifies an access token presented by an end user: signature by the
     /// pool's key, `token_use`, expiry by the injected clock, revocation of
     /// its sign-in, and that the user still exists and is enabled.
     pub async fn authorize_access_token(&self, token: &str) -> CoreResult<AccessContext> {
         let invalid = || CoreError::not_authorized("Invalid Access Token");
-        let (_, unverified) = cognate_tokens::decode_unverified(token).map_err(|_| invalid())?;
-        let iss = unverified
+        let claims = self.verified_claims(token).await.ok_or_else(invalid)?;
+        let pool_id = claims
             .get("iss")
             .and_then(Value::as_str)
+            .and_then(|iss| iss.rsplit('/').next())
             .ok_or_else(invalid)?;
-        let pool_id = iss.rsplit('/').next().ok_or_else(invalid)?;
-        if iss != self.issuer(pool_id) {
-            return Err(invalid());
-        }
-        let keys = self.keys.get(pool_id).await.map_err(|_| invalid())?;
-        let verified = cognate_tokens::verify(token, &keys.verify).map_err(|_| invalid())?;
-        let claims = verified.claims;
         if claims.get("token_use").and_then(Value::as_str) != Some("access") {
             return Err(invalid());
         }
@@ -208,5 +226,39 @@ impl UserPools {
             origin_jti,
             claims,
         })
+    }
+}
+
+/// A token's claims, shared.
+pub type Claims = Arc<Map<String, Value>>;
+
+/// Tokens whose signatures were verified, by SHA-256 of the token, with
+/// their claims, kept until `exp`.
+#[derive(Default)]
+pub(crate) struct VerifiedTokens {
+    entries: RwLock<HashMap<[u8; 32], (Claims, i64)>>,
+}
+
+const MAX_VERIFIED_TOKENS: usize = 100_000;
+
+impl VerifiedTokens {
+    fn get(&self, digest: &[u8; 32], now: i64) -> Option<Claims> {
+        let entries = self.entries.read().expect("token cache lock");
+        let (claims, exp) = entries.get(digest)?;
+        (now < *exp).then(|| claims.clone())
+    }
+
+    fn insert(&self, digest: [u8; 32], claims: Claims, exp: i64, now: i64) {
+        if exp <= now {
+            return;
+        }
+        let mut entries = self.entries.write().expect("token cache lock");
+        if entries.len() >= MAX_VERIFIED_TOKENS {
+            entries.retain(|_, (_, e)| *e > now);
+            if entries.len() >= MAX_VERIFIED_TOKENS {
+                entries.clear();
+            }
+        }
+        entries.insert(digest, (claims, exp));
     }
 }
