@@ -223,12 +223,23 @@ def report(args):
         )
         p("")
     if meta.get("loadavg_start"):
-        p(f"Load average before the run: {meta['loadavg_start']}; after: {meta.get('loadavg_end', '?')}.")
+        p(
+            f"Load average when the measurements started (after the build): {meta['loadavg_start']}; "
+            f"at the end: {meta.get('loadavg_end', '?')}."
+        )
         p("")
     peak = meta.get("peak_rss_kib")
     if peak:
         p(f"Peak RSS of the cognate process (VmHWM at the end): **{peak / 1024:.0f} MiB**.")
         p("")
+        conc = meta.get("connections")
+        if peak > 1024 * 1024 and conc:
+            p(
+                f"**Warning: peak RSS is {peak / 1024 / conc:.0f} MiB per request in flight ({conc}); "
+                "one argon2id computation needs 19 MiB, so password hashing memory is not bounded "
+                "by the number of cores.**"
+            )
+            p("")
     if rates:
         p(
             f"Crypto bound (`cargo run --release -p cognate --example crypto_bound`, {bound.get('threads')} threads, "
@@ -247,12 +258,19 @@ def report(args):
         checks.append(("InitiateAuth USER_PASSWORD_AUTH", f"≥ 0.85 × bound = {fmt_rate(need)}/s", r["ok_rps"], r["ok_rps"] >= need))
     elif r is not None:
         checks.append(("InitiateAuth USER_PASSWORD_AUTH", "≥ 0.85 × bound (bound not measured)", r["ok_rps"], None))
-    r = results.get("get_user")
-    if r is not None:
-        checks.append(("GetUser", f"≥ {TARGET_GET_USER:,.0f}/s", r["ok_rps"], r["ok_rps"] >= TARGET_GET_USER))
-    r = results.get("refresh_token_auth")
-    if r is not None:
-        checks.append(("InitiateAuth REFRESH_TOKEN_AUTH", f"≥ {TARGET_REFRESH:,.0f}/s", r["ok_rps"], r["ok_rps"] >= TARGET_REFRESH))
+    above_bound = []
+    for key, label, target in (
+        ("get_user", "GetUser", TARGET_GET_USER),
+        ("refresh_token_auth", "InitiateAuth REFRESH_TOKEN_AUTH", TARGET_REFRESH),
+    ):
+        r = results.get(key)
+        if r is None:
+            continue
+        b = bound_of.get(key)
+        if b and target > b:
+            above_bound.append(label)
+            label += " ¹"
+        checks.append((label, f"≥ {target:,.0f}/s", r["ok_rps"], r["ok_rps"] >= target))
     missed = False
     if checks:
         p("| Target | Required | Measured | Result |")
@@ -262,6 +280,12 @@ def report(args):
             missed = missed or ok is False
             p(f"| {label} | {need} | {fmt_rate(got)}/s | {verdict} |")
         p("")
+        if above_bound:
+            p(
+                "¹ The target is above this machine's crypto bound for the call, so no "
+                "implementation doing that cryptography per request can meet it here."
+            )
+            p("")
 
     # Failures
     for key, label in SCENARIOS:

@@ -1,7 +1,10 @@
 //! Password hashing (argon2id, PHC strings) and the pool's password policy.
 
 use argon2::password_hash::{PasswordHash, PasswordVerifier, SaltString};
+use std::sync::Arc;
+
 use argon2::{Algorithm, Argon2, Params, Version};
+use tokio::sync::Semaphore;
 
 use crate::model::PasswordPolicy;
 use crate::rng::{Rng, RngExt};
@@ -25,16 +28,41 @@ impl Default for Argon2Params {
     }
 }
 
+/// Hashes and verifies passwords on the blocking pool, at most one
+/// computation per core at a time: each takes `memory_kib` of memory, so
+/// letting every waiting request start its own would trade no throughput for
+/// unbounded memory.
 #[derive(Clone)]
 pub struct PasswordHasher {
     params: Params,
+    permits: Arc<Semaphore>,
 }
 
 impl PasswordHasher {
     pub fn new(p: Argon2Params) -> Self {
         let params = Params::new(p.memory_kib, p.iterations, p.parallelism, None)
             .unwrap_or_else(|_| Params::default());
-        PasswordHasher { params }
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        PasswordHasher {
+            params,
+            permits: Arc::new(Semaphore::new(cores)),
+        }
+    }
+
+    /// Runs one argon2 computation when a core is free.
+    async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(Argon2<'static>) -> CoreResult<T> + Send + 'static,
+    ) -> CoreResult<T> {
+        let _permit = self
+            .permits
+            .acquire()
+            .await
+            .map_err(|e| CoreError::Internal(e.to_string()))?;
+        let argon2 = self.argon2();
+        tokio::task::spawn_blocking(move || work(argon2))
+            .await
+            .map_err(|e| CoreError::Internal(e.to_string()))?
     }
 
     fn argon2(&self) -> Argon2<'static> {
@@ -47,32 +75,25 @@ impl PasswordHasher {
         let salt =
             SaltString::encode_b64(&salt_bytes).map_err(|e| CoreError::Internal(e.to_string()))?;
         let password = password.to_string();
-        let this = self.clone();
-        tokio::task::spawn_blocking(move || {
+        self.run(move |argon2| {
             use argon2::PasswordHasher as _;
-            this.argon2()
+            argon2
                 .hash_password(password.as_bytes(), &salt)
                 .map(|h| h.to_string())
                 .map_err(|e| CoreError::Internal(e.to_string()))
         })
         .await
-        .map_err(|e| CoreError::Internal(e.to_string()))?
     }
 
     /// Verifies on the blocking pool, with the parameters stored in the hash.
     pub async fn verify(&self, password: &str, phc: &str) -> CoreResult<bool> {
         let password = password.to_string();
         let phc = phc.to_string();
-        let this = self.clone();
-        tokio::task::spawn_blocking(move || {
+        self.run(move |argon2| {
             let parsed = PasswordHash::new(&phc).map_err(|e| CoreError::Internal(e.to_string()))?;
-            Ok(this
-                .argon2()
-                .verify_password(password.as_bytes(), &parsed)
-                .is_ok())
+            Ok(argon2.verify_password(password.as_bytes(), &parsed).is_ok())
         })
         .await
-        .map_err(|e| CoreError::Internal(e.to_string()))?
     }
 }
 
