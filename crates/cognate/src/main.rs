@@ -7,6 +7,12 @@ use clap::Parser;
 use cognate::config::ProcessEnv;
 use cognate::Cli;
 
+/// mimalloc: request handling allocates many small, short-lived values, and
+/// argon2's large blocks are returned to the system instead of lingering in
+/// per-thread arenas.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();

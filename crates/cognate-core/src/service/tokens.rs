@@ -178,6 +178,26 @@ impl UserPools {
     /// pool's key, `token_use`, expiry by the injected clock, revocation of
     /// its sign-in, and that the user still exists and is enabled.
     pub async fn authorize_access_token(&self, token: &str) -> CoreResult<AccessContext> {
+        let (pool_id, user, client_id, origin_jti, claims) = self.access_user(token).await?;
+        let pool = self
+            .pool(&pool_id)
+            .await
+            .map_err(|_| CoreError::not_authorized("Invalid Access Token"))?;
+        Ok(AccessContext {
+            pool,
+            user,
+            client_id,
+            origin_jti,
+            claims,
+        })
+    }
+
+    /// The user an access token speaks for, with its pool id, client id,
+    /// sign-in and claims — without loading the pool.
+    pub(crate) async fn access_user(
+        &self,
+        token: &str,
+    ) -> CoreResult<(String, User, String, String, Claims)> {
         let invalid = || CoreError::not_authorized("Invalid Access Token");
         let claims = self.verified_claims(token).await.ok_or_else(invalid)?;
         let pool_id = claims
@@ -205,7 +225,6 @@ impl UserPools {
             .get("sub")
             .and_then(Value::as_str)
             .ok_or_else(invalid)?;
-        let pool = self.pool(pool_id).await.map_err(|_| invalid())?;
         let user = self
             .store
             .get_user_by_sub(pool_id, sub)
@@ -219,13 +238,7 @@ impl UserPools {
             .and_then(Value::as_str)
             .unwrap_or_default()
             .to_string();
-        Ok(AccessContext {
-            pool,
-            user,
-            client_id,
-            origin_jti,
-            claims,
-        })
+        Ok((pool_id.to_string(), user, client_id, origin_jti, claims))
     }
 }
 

@@ -410,7 +410,7 @@ impl UserPools {
     }
 
     pub async fn get_user(&self, access_token: &str) -> CoreResult<User> {
-        Ok(self.authorize_access_token(access_token).await?.user)
+        Ok(self.access_user(access_token).await?.1)
     }
 
     /// One page of users; `after` is the previous page's last `username_key`.
