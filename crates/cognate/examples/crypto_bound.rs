@@ -35,6 +35,10 @@ use cognate_core::service::{Argon2Params, PasswordHasher};
 use cognate_tokens::{KeySet, SigningKey};
 use serde_json::json;
 
+/// The same allocator as the server, so the bound measures the same code.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const PASSWORD: &str = "Passw0rd!";
 
 struct Options {
