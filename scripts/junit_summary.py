@@ -32,9 +32,13 @@ def classify(testcase: ET.Element) -> str:
 
 
 def suites_of(root: ET.Element) -> list[ET.Element]:
-    if root.tag == "testsuite":
-        return [root]
-    return list(root.iter("testsuite"))
+    """Every element that holds test cases directly: the suites at any depth,
+    and the root itself when cases sit right under it (node's reporter does
+    that). Cases are counted under their direct parent only, never twice."""
+    suites = list(root.iter("testsuite"))
+    if root.tag != "testsuite" and root.find("testcase") is not None:
+        suites.insert(0, root)
+    return suites
 
 
 def summarise(directory: Path) -> int:
@@ -56,7 +60,7 @@ def summarise(directory: Path) -> int:
         failed_names = []
         for suite in suites_of(root):
             counts = {"passed": 0, "failed": 0, "skipped": 0}
-            for case in suite.iter("testcase"):
+            for case in suite.findall("testcase"):
                 outcome = classify(case)
                 counts[outcome] += 1
                 if outcome == "failed":
