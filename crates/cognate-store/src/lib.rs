@@ -38,6 +38,7 @@
 
 pub mod cache;
 pub mod conformance;
+mod doc;
 mod error;
 pub mod postgres;
 pub mod sqlite;

@@ -30,8 +30,6 @@ use std::time::Duration;
 use async_trait::async_trait;
 use cognate_core::model::*;
 use cognate_core::store::{Store, StoreError, StoreResult};
-use serde::de::DeserializeOwned;
-use serde::Serialize;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::{ConnectOptions, Connection};
 
@@ -201,30 +199,11 @@ fn check_schema_name(schema: &str) -> StoreResult<()> {
 
 // === helpers shared by the submodules ===
 
-fn to_doc<T: Serialize>(value: &T) -> StoreResult<String> {
-    serde_json::to_string(value).map_err(|e| backend(format!("encoding record: {e}")))
-}
-
-fn from_doc<T: DeserializeOwned>(doc: &str) -> StoreResult<T> {
-    serde_json::from_str(doc).map_err(|e| backend(format!("decoding stored record: {e}")))
-}
-
-fn from_docs<T: DeserializeOwned>(docs: &[String]) -> StoreResult<Vec<T>> {
-    docs.iter().map(|d| from_doc(d)).collect()
-}
+use crate::doc::{from_doc, from_docs, limit, to_doc};
 
 /// `NotFound` unless a write touched at least one row.
 fn touched(done: sqlx::postgres::PgQueryResult) -> StoreResult<()> {
-    if done.rows_affected() == 0 {
-        Err(StoreError::NotFound)
-    } else {
-        Ok(())
-    }
-}
-
-/// The page size as PostgreSQL's LIMIT takes it.
-fn limit(n: u32) -> i64 {
-    i64::from(n)
+    crate::doc::touched_rows(done.rows_affected())
 }
 
 // === impl Store ===

@@ -25,8 +25,6 @@ use std::time::Duration;
 use async_trait::async_trait;
 use cognate_core::model::*;
 use cognate_core::store::{Store, StoreError, StoreResult};
-use serde::de::DeserializeOwned;
-use serde::Serialize;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
@@ -115,26 +113,11 @@ impl SqliteStore {
 
 // === helpers shared by the submodules ===
 
-fn to_doc<T: Serialize>(value: &T) -> StoreResult<String> {
-    serde_json::to_string(value).map_err(|e| backend(format!("encoding record: {e}")))
-}
-
-fn from_doc<T: DeserializeOwned>(doc: &str) -> StoreResult<T> {
-    serde_json::from_str(doc).map_err(|e| backend(format!("decoding stored record: {e}")))
-}
+use crate::doc::{from_doc, limit, to_doc};
 
 /// `NotFound` unless a write touched at least one row.
 fn touched(done: sqlx::sqlite::SqliteQueryResult) -> StoreResult<()> {
-    if done.rows_affected() == 0 {
-        Err(StoreError::NotFound)
-    } else {
-        Ok(())
-    }
-}
-
-/// The page size as SQLite's LIMIT takes it.
-fn limit(n: u32) -> i64 {
-    i64::from(n)
+    crate::doc::touched_rows(done.rows_affected())
 }
 
 // === impl Store ===
