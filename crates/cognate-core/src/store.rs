@@ -147,3 +147,66 @@ pub trait Store: Send + Sync + 'static {
     /// backend's); returns how many.
     async fn purge_expired_markers(&self, now_ms: i64) -> StoreResult<u64>;
 }
+
+/// A stored document: its key, its JSON text and its version (1 on first
+/// write, +1 on every replacement).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Doc {
+    pub kind: String,
+    pub id: String,
+    pub body: String,
+    pub version: i64,
+}
+
+/// What a write expects to find, checked inside the write's transaction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Expect {
+    /// Whatever is there (put: create or replace; delete: no-op when absent).
+    Any,
+    /// Nothing under this key (create).
+    Absent,
+    /// Exactly this version (compare-and-swap on a document read earlier).
+    Version(i64),
+}
+
+/// One write of a [`DocStore::write_docs`] batch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DocWrite {
+    Put {
+        kind: String,
+        id: String,
+        body: String,
+        expect: Expect,
+    },
+    Delete {
+        kind: String,
+        id: String,
+        expect: Expect,
+    },
+}
+
+/// A store of JSON documents keyed by `(kind, id)`, written in atomic,
+/// version-checked batches. The API Gateway model lives here: the service
+/// that owns a kind decides what its ids look like (`"{apiId}/{stage}"` for
+/// children, so that a prefix lists them) and what the body holds; a backend
+/// only stores, orders by `id` (bytewise) and checks expectations.
+#[async_trait]
+pub trait DocStore: Send + Sync + 'static {
+    async fn get_doc(&self, kind: &str, id: &str) -> StoreResult<Option<Doc>>;
+    /// Documents of `kind` whose id starts with `prefix` and sorts after
+    /// `after` (when given), ordered by id, at most `limit`.
+    async fn list_docs(
+        &self,
+        kind: &str,
+        prefix: &str,
+        after: Option<&str>,
+        limit: u32,
+    ) -> StoreResult<Vec<Doc>>;
+    /// Applies every write in one transaction. When any expectation fails,
+    /// nothing is written and the error is `Conflict` naming `kind/id`.
+    /// Each successful batch advances [`DocStore::docs_generation`].
+    async fn write_docs(&self, writes: &[DocWrite]) -> StoreResult<()>;
+    /// A counter that every successful `write_docs` advances (never goes
+    /// back), so a node can notice changes other nodes made.
+    async fn docs_generation(&self) -> StoreResult<i64>;
+}

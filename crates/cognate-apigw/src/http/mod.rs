@@ -1,0 +1,1 @@
+//! The `apigateway` rest-json routes.

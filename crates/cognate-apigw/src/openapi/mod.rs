@@ -1,0 +1,1 @@
+//! OpenAPI 3 / Swagger 2 import and export.

@@ -1,0 +1,1 @@
+//! `patchOperations` applied to the model.
