@@ -7,3 +7,5 @@
 //! swapped in atomically; requests in flight finish on the table they started
 //! with. Nothing on the request path touches the database.
 #![forbid(unsafe_code)]
+
+pub mod integrate;
