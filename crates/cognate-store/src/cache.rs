@@ -12,6 +12,10 @@
 //! The cache sees only writes made through it, so it suits one node (the
 //! embedded default). Nodes sharing a database need invalidation between
 //! them, or no cache.
+//!
+//! Documents ([`DocStore`]) are not cached: when the inner store keeps them,
+//! the cache forwards every document call to it, so one object serves as
+//! both stores.
 
 use std::collections::HashMap;
 use std::hash::Hash;
@@ -20,7 +24,7 @@ use std::sync::RwLock;
 
 use async_trait::async_trait;
 use cognate_core::model::*;
-use cognate_core::store::{Store, StoreResult};
+use cognate_core::store::{Doc, DocStore, DocWrite, Store, StoreResult};
 
 /// Entries per map before the map is emptied and starts over.
 const MAX_ENTRIES: usize = 200_000;
@@ -373,5 +377,28 @@ impl<S: Store> Store for CachedStore<S> {
     }
     async fn purge_expired_markers(&self, now_ms: i64) -> StoreResult<u64> {
         self.inner.purge_expired_markers(now_ms).await
+    }
+}
+
+/// Straight to the inner store: nothing about documents is cached.
+#[async_trait]
+impl<S: Store + DocStore> DocStore for CachedStore<S> {
+    async fn get_doc(&self, kind: &str, id: &str) -> StoreResult<Option<Doc>> {
+        self.inner.get_doc(kind, id).await
+    }
+    async fn list_docs(
+        &self,
+        kind: &str,
+        prefix: &str,
+        after: Option<&str>,
+        limit: u32,
+    ) -> StoreResult<Vec<Doc>> {
+        self.inner.list_docs(kind, prefix, after, limit).await
+    }
+    async fn write_docs(&self, writes: &[DocWrite]) -> StoreResult<()> {
+        self.inner.write_docs(writes).await
+    }
+    async fn docs_generation(&self) -> StoreResult<i64> {
+        self.inner.docs_generation().await
     }
 }

@@ -2,7 +2,9 @@
 //! through it, and reads after writes through it are never stale.
 
 use cognate_core::model::*;
-use cognate_core::store::Store;
+use std::sync::Arc;
+
+use cognate_core::store::{DocStore, DocWrite, Expect, Store};
 use cognate_store::{CachedStore, SqliteStore};
 
 async fn fresh() -> Option<Box<CachedStore<SqliteStore>>> {
@@ -184,4 +186,29 @@ async fn updated_pool_and_client_are_read_back_fresh() {
             .name,
         "renamed"
     );
+}
+
+#[tokio::test]
+async fn one_cached_store_serves_as_both_stores() {
+    let cached = Arc::new(CachedStore::new(
+        SqliteStore::open_in_memory().await.unwrap(),
+    ));
+    let records: Arc<dyn Store> = cached.clone();
+    let docs: Arc<dyn DocStore> = cached.clone();
+    docs.write_docs(&[DocWrite::Put {
+        kind: "k".into(),
+        id: "a".into(),
+        body: "{}".into(),
+        expect: Expect::Absent,
+    }])
+    .await
+    .unwrap();
+    assert_eq!(records.get_pool(POOL).await.unwrap(), None);
+    let inner = cached.inner().get_doc("k", "a").await.unwrap();
+    assert_eq!(
+        inner.map(|d| d.version),
+        Some(1),
+        "written to the inner store"
+    );
+    assert_eq!(docs.docs_generation().await.unwrap(), 1);
 }

@@ -7,7 +7,7 @@ use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use cognate_core::model::*;
-use cognate_core::store::Store;
+use cognate_core::store::{Doc, DocStore, DocWrite, Expect, Store};
 use cognate_store::SqliteStore;
 
 /// A store on a file in its own temporary directory, removed on drop.
@@ -144,6 +144,41 @@ async fn data_persists_after_reopening_the_file() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+fn crash_doc() -> DocWrite {
+    DocWrite::Put {
+        kind: "crash".into(),
+        id: "api/stage".into(),
+        body: r#"{"acked":true}"#.into(),
+        expect: Expect::Absent,
+    }
+}
+
+#[tokio::test]
+async fn docs_and_their_generation_persist_after_reopening_the_file() {
+    let dir = temp_dir("reopen-docs");
+    let path = db_file(&dir);
+    let generation = {
+        let store = SqliteStore::open(&path).await.unwrap();
+        store.write_docs(&[crash_doc()]).await.unwrap();
+        let generation = store.docs_generation().await.unwrap();
+        store.close().await;
+        generation
+    };
+    let store = SqliteStore::open(&path).await.unwrap();
+    assert_eq!(store.docs_generation().await.unwrap(), generation);
+    assert_eq!(
+        store.get_doc("crash", "api/stage").await.unwrap(),
+        Some(Doc {
+            kind: "crash".into(),
+            id: "api/stage".into(),
+            body: r#"{"acked":true}"#.into(),
+            version: 1,
+        })
+    );
+    store.close().await;
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 #[tokio::test]
 async fn reopening_does_not_rerun_migrations() {
     let dir = temp_dir("migrate");
@@ -234,6 +269,7 @@ async fn crash_child() {
         .create_user(&user("us-east-1_crash", "sub-1", "alice"))
         .await
         .unwrap();
+    store.write_docs(&[crash_doc()]).await.unwrap();
     println!("ACKED");
     use std::io::Write;
     std::io::stdout().flush().unwrap();
@@ -269,6 +305,9 @@ async fn acknowledged_write_survives_kill_9() {
     let store = SqliteStore::open(&path).await.unwrap();
     let alice = store.get_user("us-east-1_crash", "alice").await.unwrap();
     assert_eq!(alice, Some(user("us-east-1_crash", "sub-1", "alice")));
+    let doc = store.get_doc("crash", "api/stage").await.unwrap();
+    assert_eq!(doc.map(|d| d.body), Some(r#"{"acked":true}"#.to_string()));
+    assert_eq!(store.docs_generation().await.unwrap(), 1);
     store.close().await;
     let _ = std::fs::remove_dir_all(&dir);
 }

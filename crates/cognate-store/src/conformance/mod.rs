@@ -1,8 +1,9 @@
-//! The storage conformance suite: the behaviour every [`Store`] backend must
-//! show, written once against `&dyn Store` and run on each backend.
+//! The storage conformance suite: the behaviour every backend must show,
+//! written once against `&dyn Store` (records) and `&dyn DocStore`
+//! (documents) and run on each backend.
 //!
-//! Each check is a `pub async fn(&dyn Store)` that panics on a violation and
-//! names the behaviour it proves. Checks only touch records whose ids derive
+//! Each check is a `pub async fn(&dyn Store)` or `pub async fn(&dyn DocStore)`
+//! that panics on a violation and names the behaviour it proves. Checks only touch records whose ids derive
 //! from the check's own name, so they may share one store ([`run_all`]) or get
 //! a fresh one each. A backend's test file gets one `#[tokio::test]` per check
 //! with [`conformance_tests!`](crate::conformance_tests):
@@ -12,8 +13,10 @@
 //! cognate_store::conformance_tests!(fresh);
 //! ```
 //!
-//! where the guard dereferences to the backend's store type.
+//! where the guard dereferences to the backend's store type, which
+//! implements both traits.
 
+mod docs;
 mod fixtures;
 mod groups;
 mod list_users;
@@ -21,8 +24,9 @@ mod pools;
 mod sessions;
 mod users;
 
-use cognate_core::store::Store;
+use cognate_core::store::{DocStore, Store};
 
+pub use docs::*;
 pub use groups::*;
 pub use list_users::*;
 pub use pools::*;
@@ -87,6 +91,21 @@ macro_rules! __with_conformance_checks {
             revoke_user_sessions_counts_only_newly_revoked,
             consume_once_is_true_then_false,
             purge_expired_markers_deletes_only_expired_ones,
+            // documents
+            doc_put_creates_version_one_and_replaces_with_the_next,
+            doc_body_reads_back_byte_for_byte,
+            doc_put_expecting_absent_conflicts_when_present,
+            doc_put_expecting_a_version_conflicts_on_any_other,
+            failed_expectation_writes_nothing_of_the_batch,
+            writes_of_one_batch_apply_in_order,
+            doc_delete_any_removes_and_is_a_no_op_when_missing,
+            doc_delete_with_an_expectation_conflicts_on_mismatch,
+            docs_list_by_prefix_page_by_page,
+            docs_prefix_treats_like_wildcards_and_backslash_literally,
+            docs_list_in_byte_order_of_the_id,
+            docs_generation_advances_only_on_successful_batches,
+            racing_compare_and_swap_writers_have_exactly_one_winner,
+            racing_creators_of_one_doc_have_exactly_one_winner,
         }
     };
 }
@@ -94,7 +113,7 @@ macro_rules! __with_conformance_checks {
 macro_rules! define_run_all {
     ($store:ident ; $($check:ident),* $(,)?) => {
         /// Runs every check, one after another, on one store.
-        pub async fn run_all($store: &dyn Store) {
+        pub async fn run_all<S: Store + DocStore>($store: &S) {
             $( $check($store).await; )*
         }
     };
@@ -103,8 +122,9 @@ macro_rules! define_run_all {
 __with_conformance_checks!(define_run_all!(store));
 
 /// One `#[tokio::test]` per conformance check. `$fresh` is an async fn
-/// returning `Option<G>` where `G` dereferences to a [`Store`] type; `None`
-/// skips the check (the backend is unavailable, and `$fresh` says so).
+/// returning `Option<G>` where `G` dereferences to a type that implements
+/// [`Store`] and [`DocStore`]; `None` skips the check (the backend is
+/// unavailable, and `$fresh` says so).
 #[macro_export]
 macro_rules! conformance_tests {
     ($fresh:path) => {

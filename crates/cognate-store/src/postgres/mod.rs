@@ -1,6 +1,6 @@
 //! The PostgreSQL backend, for several `cognate` nodes on one database.
 //!
-//! A pool of [`CONNECTIONS`] connections serves every call. Each trait method
+//! A pool of [`CONNECTIONS`] connections serves every call. Each `Store` method
 //! is one statement, except pool creation (the pool row and its keys), which
 //! is one transaction; a write is acknowledged when PostgreSQL has committed
 //! it, so it is as durable as the server's `synchronous_commit` makes it (on
@@ -15,10 +15,15 @@
 //! [`PgStore::connect_with_schema`] creates and uses a schema of its own,
 //! which is how tests isolate themselves on a shared database.
 //!
-//! The trait is mapped onto inherent methods in `pools.rs` (pools, keys,
-//! clients), `users.rs`, `groups.rs` and `sessions.rs` (codes, refresh
-//! sessions, single-use markers), as in the SQLite backend.
+//! Document batches ([`DocStore::write_docs`]) are transactions too, which
+//! take turns on one row lock (see `docs.rs`).
+//!
+//! The traits are mapped onto inherent methods in `pools.rs` (pools, keys,
+//! clients), `users.rs`, `groups.rs`, `sessions.rs` (codes, refresh
+//! sessions, single-use markers) and `docs.rs` (the document store), as in
+//! the SQLite backend.
 
+mod docs;
 mod groups;
 mod pools;
 mod sessions;
@@ -29,7 +34,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use cognate_core::model::*;
-use cognate_core::store::{Store, StoreError, StoreResult};
+use cognate_core::store::{Doc, DocStore, DocWrite, Store, StoreError, StoreResult};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::{ConnectOptions, Connection};
 
@@ -42,8 +47,8 @@ const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
-/// [`Store`](cognate_core::store::Store) on a PostgreSQL database. Cheap to
-/// clone (the connection pool is shared).
+/// [`Store`] and [`DocStore`] on a PostgreSQL database. Cheap to clone (the
+/// connection pool is shared).
 #[derive(Debug, Clone)]
 pub struct PgStore {
     pool: PgPool,
@@ -381,6 +386,30 @@ impl Store for PgStore {
 
     async fn purge_expired_markers(&self, now_ms: i64) -> StoreResult<u64> {
         self.delete_expired_markers(now_ms).await
+    }
+}
+
+// === impl DocStore ===
+
+#[async_trait]
+impl DocStore for PgStore {
+    async fn get_doc(&self, kind: &str, id: &str) -> StoreResult<Option<Doc>> {
+        self.doc_by_key(kind, id).await
+    }
+    async fn list_docs(
+        &self,
+        kind: &str,
+        prefix: &str,
+        after: Option<&str>,
+        limit: u32,
+    ) -> StoreResult<Vec<Doc>> {
+        self.doc_page(kind, prefix, after, limit).await
+    }
+    async fn write_docs(&self, writes: &[DocWrite]) -> StoreResult<()> {
+        self.apply_doc_writes(writes).await
+    }
+    async fn docs_generation(&self) -> StoreResult<i64> {
+        self.doc_generation().await
     }
 }
 

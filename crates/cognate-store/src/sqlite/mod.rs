@@ -9,10 +9,11 @@
 //! another process (`busy_timeout`). Reads use a separate small pool and, in
 //! WAL mode, never wait for the writer.
 //!
-//! The trait is mapped onto inherent methods in `pools.rs` (pools, keys,
-//! clients), `users.rs`, `groups.rs` and `sessions.rs` (codes, refresh
-//! sessions, single-use markers).
+//! The traits are mapped onto inherent methods in `pools.rs` (pools, keys,
+//! clients), `users.rs`, `groups.rs`, `sessions.rs` (codes, refresh
+//! sessions, single-use markers) and `docs.rs` (the document store).
 
+mod docs;
 mod groups;
 mod pools;
 mod sessions;
@@ -24,7 +25,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use cognate_core::model::*;
-use cognate_core::store::{Store, StoreError, StoreResult};
+use cognate_core::store::{Doc, DocStore, DocWrite, Store, StoreError, StoreResult};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
@@ -38,7 +39,8 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
-/// [`Store`] on an embedded SQLite database. Cheap to clone (the pools are shared).
+/// [`Store`] and [`DocStore`] on an embedded SQLite database. Cheap to clone
+/// (the pools are shared).
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
     /// Exactly one connection: every write goes through it.
@@ -300,6 +302,30 @@ impl Store for SqliteStore {
             .await
             .map_err(map_sqlx)?;
         Ok(done.rows_affected())
+    }
+}
+
+// === impl DocStore ===
+
+#[async_trait]
+impl DocStore for SqliteStore {
+    async fn get_doc(&self, kind: &str, id: &str) -> StoreResult<Option<Doc>> {
+        self.doc_by_key(kind, id).await
+    }
+    async fn list_docs(
+        &self,
+        kind: &str,
+        prefix: &str,
+        after: Option<&str>,
+        limit: u32,
+    ) -> StoreResult<Vec<Doc>> {
+        self.doc_page(kind, prefix, after, limit).await
+    }
+    async fn write_docs(&self, writes: &[DocWrite]) -> StoreResult<()> {
+        self.apply_doc_writes(writes).await
+    }
+    async fn docs_generation(&self) -> StoreResult<i64> {
+        self.doc_generation().await
     }
 }
 
