@@ -79,13 +79,16 @@ impl ApiError {
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {
-            StoreError::Conflict(what) => {
-                ApiError::conflict(format!("Another request changed {what} at the same time; retry"))
-            }
+            StoreError::Conflict(what) => ApiError::conflict(format!(
+                "Another request changed {what} at the same time; retry"
+            )),
             StoreError::NotFound => ApiError::not_found(),
             StoreError::Backend(msg) => {
                 tracing::error!(error = %msg, "storage backend failed");
-                ApiError::new(ErrorKind::ServiceUnavailable, "The storage backend failed; retry")
+                ApiError::new(
+                    ErrorKind::ServiceUnavailable,
+                    "The storage backend failed; retry",
+                )
             }
         }
     }
@@ -100,7 +103,10 @@ impl IntoResponse for ApiError {
             axum::http::header::CONTENT_TYPE,
             HeaderValue::from_static("application/json"),
         );
-        h.insert("x-amzn-errortype", HeaderValue::from_static(self.kind.code()));
+        h.insert(
+            "x-amzn-errortype",
+            HeaderValue::from_static(self.kind.code()),
+        );
         resp
     }
 }

@@ -229,7 +229,11 @@ pub struct Authorizer {
     #[serde(rename = "type")]
     pub kind: String,
     /// User pool ARNs (`arn:aws:cognito-idp:{region}:{account}:userpool/{poolId}`).
-    #[serde(default, rename = "providerARNs", skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        rename = "providerARNs",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub provider_arns: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub auth_type: Option<String>,

@@ -7,17 +7,38 @@
 //! hands out, after the write is durable; the gateway then reads
 //! [`ApiGateway::live`] and swaps in a new route table.
 
+pub mod api_keys;
+pub mod authorizers;
+pub mod deployments;
+pub mod gateway_responses;
+pub mod import;
+pub mod integrations;
+pub mod methods;
+pub mod models;
+pub mod paging;
+pub mod resources;
+pub mod rest_apis;
+pub mod stages;
+pub mod tags;
+pub mod usage_plans;
+pub mod validate;
+
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
 use cognate_core::clock::Clock;
-use cognate_core::rng::Rng;
-use cognate_core::store::DocStore;
+use cognate_core::rng::{Rng, RngExt};
+use cognate_core::store::{DocStore, DocWrite, Expect, StoreError};
 use serde::de::DeserializeOwned;
+use serde::Serialize;
 use tokio::sync::watch;
 
-use crate::model::{kind, ApiKey, DeploymentDoc, LiveConfig, LiveStage, Stage, UsagePlan, UsagePlanKey};
+use crate::error::ErrorKind;
+use crate::model::{
+    kind, ApiDoc, ApiKey, DeploymentDoc, LiveConfig, LiveStage, Stage, UsagePlan, UsagePlanKey,
+};
 use crate::{ApiError, ApiResult};
+use authorizers::AuthorizerTester;
 
 /// What the service needs from the outside world.
 pub struct ApiGatewayDeps {
@@ -31,10 +52,15 @@ pub struct ApiGateway {
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) rng: Arc<dyn Rng>,
     changes: watch::Sender<u64>,
+    tester: RwLock<Option<Arc<dyn AuthorizerTester>>>,
 }
 
 /// Pages of everything are read this many documents at a time.
 const PAGE: u32 = 500;
+
+/// Attempts of one read-modify-write before a concurrent writer's conflict
+/// is handed to the client.
+const WRITE_ATTEMPTS: usize = 5;
 
 impl ApiGateway {
     pub fn new(deps: ApiGatewayDeps) -> Arc<Self> {
@@ -43,6 +69,7 @@ impl ApiGateway {
             clock: deps.clock,
             rng: deps.rng,
             changes: watch::Sender::new(0),
+            tester: RwLock::new(None),
         })
     }
 
@@ -74,9 +101,15 @@ impl ApiGateway {
             let deployment = match deployments.get(&dep_key) {
                 Some(d) => d.clone(),
                 None => {
-                    let Some(doc) = self.get::<DeploymentDoc>(kind::DEPLOYMENT, &dep_key).await?
+                    let Some(doc) = self
+                        .get::<DeploymentDoc>(kind::DEPLOYMENT, &dep_key)
+                        .await?
                     else {
-                        tracing::warn!(api_id, stage = stage.stage_name, "stage points at a missing deployment");
+                        tracing::warn!(
+                            api_id,
+                            stage = stage.stage_name,
+                            "stage points at a missing deployment"
+                        );
                         continue;
                     };
                     let doc = Arc::new(doc);
@@ -102,7 +135,11 @@ impl ApiGateway {
     }
 
     /// One document, decoded.
-    pub(crate) async fn get<T: DeserializeOwned>(&self, kind: &str, id: &str) -> ApiResult<Option<T>> {
+    pub(crate) async fn get<T: DeserializeOwned>(
+        &self,
+        kind: &str,
+        id: &str,
+    ) -> ApiResult<Option<T>> {
         match self.store.get_doc(kind, id).await? {
             None => Ok(None),
             Some(doc) => Ok(Some(decode(kind, &doc.id, &doc.body)?)),
@@ -110,7 +147,11 @@ impl ApiGateway {
     }
 
     /// Every document of a kind under an id prefix, decoded, in id order.
-    pub(crate) async fn all<T: DeserializeOwned>(&self, kind: &str, prefix: &str) -> ApiResult<Vec<T>> {
+    pub(crate) async fn all<T: DeserializeOwned>(
+        &self,
+        kind: &str,
+        prefix: &str,
+    ) -> ApiResult<Vec<T>> {
         Ok(self
             .all_with_ids(kind, prefix)
             .await?
@@ -145,11 +186,155 @@ impl ApiGateway {
     }
 }
 
+// === document helpers ===
+
+impl ApiGateway {
+    /// Installs what answers `TestInvokeAuthorizer` (the gateway's authorizer).
+    pub fn set_authorizer_tester(&self, tester: Arc<dyn AuthorizerTester>) {
+        *self.tester.write().unwrap_or_else(|e| e.into_inner()) = Some(tester);
+    }
+
+    pub(crate) fn authorizer_tester(&self) -> Option<Arc<dyn AuthorizerTester>> {
+        self.tester
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Epoch seconds by the injected clock.
+    pub(crate) fn now(&self) -> i64 {
+        self.clock.now_secs()
+    }
+
+    /// A 6-character id (`[a-z0-9]`) for resources, authorizers, deployments,
+    /// keys and plans.
+    pub(crate) fn short_id(&self) -> String {
+        self.rng.lower_alnum(6)
+    }
+
+    /// A 10-character id (`[a-z0-9]`) for REST APIs and their root resources.
+    pub(crate) fn long_id(&self) -> String {
+        self.rng.lower_alnum(10)
+    }
+
+    /// A REST API's stored document, as the data plane and the exporter see it.
+    pub async fn api_doc(&self, api_id: &str) -> ApiResult<ApiDoc> {
+        Ok(self.load_api(api_id).await?.0)
+    }
+
+    /// The API document with its version; NotFound when there is none.
+    pub(crate) async fn load_api(&self, api_id: &str) -> ApiResult<(ApiDoc, i64)> {
+        let doc = self
+            .store
+            .get_doc(kind::REST_API, api_id)
+            .await?
+            .ok_or_else(ApiError::not_found)?;
+        Ok((decode(kind::REST_API, &doc.id, &doc.body)?, doc.version))
+    }
+
+    /// Read-modify-write of one API document: `f` changes a fresh copy (and
+    /// may fail, leaving nothing written); the copy is stored only if nobody
+    /// wrote in between, else the whole step is retried.
+    pub(crate) async fn modify_api<T>(
+        &self,
+        api_id: &str,
+        mut f: impl FnMut(&mut ApiDoc) -> ApiResult<T>,
+    ) -> ApiResult<T> {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let (mut doc, version) = self.load_api(api_id).await?;
+            let out = f(&mut doc)?;
+            let write = put(kind::REST_API, api_id, &doc, Expect::Version(version))?;
+            match self.store.write_docs(&[write]).await {
+                Err(StoreError::Conflict(_)) if attempt < WRITE_ATTEMPTS => continue,
+                Err(e) => return Err(e.into()),
+                Ok(()) => return Ok(out),
+            }
+        }
+    }
+
+    /// One document with its version.
+    pub(crate) async fn get_versioned<T: DeserializeOwned>(
+        &self,
+        kind: &str,
+        id: &str,
+    ) -> ApiResult<Option<(T, i64)>> {
+        match self.store.get_doc(kind, id).await? {
+            None => Ok(None),
+            Some(doc) => Ok(Some((decode(kind, &doc.id, &doc.body)?, doc.version))),
+        }
+    }
+
+    /// Read-modify-write of one standalone document (a stage, a key, a plan),
+    /// retried on concurrent writes like [`Self::modify_api`].
+    pub(crate) async fn modify_doc<T, R>(
+        &self,
+        kind: &str,
+        id: &str,
+        mut f: impl FnMut(&mut T) -> ApiResult<R>,
+    ) -> ApiResult<R>
+    where
+        T: DeserializeOwned + Serialize,
+    {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let (mut value, version) = self
+                .get_versioned::<T>(kind, id)
+                .await?
+                .ok_or_else(ApiError::not_found)?;
+            let out = f(&mut value)?;
+            let write = put(kind, id, &value, Expect::Version(version))?;
+            match self.store.write_docs(&[write]).await {
+                Err(StoreError::Conflict(_)) if attempt < WRITE_ATTEMPTS => continue,
+                Err(e) => return Err(e.into()),
+                Ok(()) => return Ok(out),
+            }
+        }
+    }
+
+    /// Writes a batch; a failed expectation is the store's conflict.
+    pub(crate) async fn write(&self, writes: &[DocWrite]) -> ApiResult<()> {
+        Ok(self.store.write_docs(writes).await?)
+    }
+}
+
+/// A `Put` of `value` encoded as JSON.
+pub(crate) fn put<T: Serialize>(
+    kind: &str,
+    id: &str,
+    value: &T,
+    expect: Expect,
+) -> ApiResult<DocWrite> {
+    let body = serde_json::to_string(value).map_err(|e| {
+        ApiError::new(
+            ErrorKind::ServiceUnavailable,
+            format!("cannot encode {kind} {id}: {e}"),
+        )
+    })?;
+    Ok(DocWrite::Put {
+        kind: kind.to_string(),
+        id: id.to_string(),
+        body,
+        expect,
+    })
+}
+
+/// A `Delete` of whatever is there.
+pub(crate) fn delete(kind: &str, id: &str) -> DocWrite {
+    DocWrite::Delete {
+        kind: kind.to_string(),
+        id: id.to_string(),
+        expect: Expect::Any,
+    }
+}
+
 fn decode<T: DeserializeOwned>(kind: &str, id: &str, body: &str) -> ApiResult<T> {
     serde_json::from_str(body).map_err(|e| {
         tracing::error!(kind, id, error = %e, "stored document does not decode");
         ApiError::new(
-            crate::error::ErrorKind::ServiceUnavailable,
+            ErrorKind::ServiceUnavailable,
             format!("stored {kind} {id} is unreadable"),
         )
     })
