@@ -19,7 +19,9 @@ import os
 import re
 import signal
 import socket
+import shutil
 import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -132,6 +134,37 @@ def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def aws_cli(endpoint_url: str, home: Path, service: str):
+    """A runner for the AWS CLI (v1, installed beside this Python) against `endpoint_url`, with a
+    private home and config so that nothing of the developer's setup leaks in.
+    `run(*args, check=True)` runs `aws --endpoint-url URL --output json SERVICE *args`."""
+    beside_python = Path(sys.executable).parent / "aws"
+    exe = str(beside_python) if beside_python.exists() else shutil.which("aws")
+    if not exe:
+        pytest.fail("the `aws` CLI is not installed (pip install awscli)", pytrace=False)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update(
+        {
+            "AWS_DEFAULT_REGION": REGION,
+            "AWS_ACCESS_KEY_ID": "test",
+            "AWS_SECRET_ACCESS_KEY": "test",
+            "AWS_CONFIG_FILE": str(home / "config"),
+            "AWS_SHARED_CREDENTIALS_FILE": str(home / "credentials"),
+            "AWS_PAGER": "",
+            "HOME": str(home),
+        }
+    )
+
+    def run(*args: str, check: bool = True) -> subprocess.CompletedProcess:
+        cmd = [exe, "--endpoint-url", endpoint_url, "--output", "json", service, *args]
+        proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
+        if check:
+            assert proc.returncode == 0, f"{' '.join(args[:1])} failed ({proc.returncode}):\n{proc.stderr}"
+        return proc
+
+    return run
 
 
 def cognate_bin() -> Path:

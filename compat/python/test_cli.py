@@ -3,54 +3,16 @@
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
-from cognate_testlib import PASSWORD, claims, unique, unique_email
-
-
-def _aws_executable() -> str:
-    beside_python = Path(sys.executable).parent / "aws"
-    if beside_python.exists():
-        return str(beside_python)
-    found = shutil.which("aws")
-    if not found:
-        pytest.fail("the `aws` CLI is not installed (pip install awscli)", pytrace=False)
-    return found
+from cognate_testlib import PASSWORD, aws_cli, claims, unique, unique_email
 
 
 @pytest.fixture(scope="module")
 def aws(server, tmp_path_factory):
-    home = tmp_path_factory.mktemp("aws-home")
-    env = {
-        k: v for k, v in os.environ.items() if not k.startswith("AWS_")
-    }
-    env.update(
-        {
-            "AWS_DEFAULT_REGION": "us-east-1",
-            "AWS_ACCESS_KEY_ID": "test",
-            "AWS_SECRET_ACCESS_KEY": "test",
-            "AWS_CONFIG_FILE": str(home / "config"),
-            "AWS_SHARED_CREDENTIALS_FILE": str(home / "credentials"),
-            "AWS_PAGER": "",
-            "HOME": str(home),
-        }
-    )
-    exe = _aws_executable()
-
-    def run(*args: str, check: bool = True) -> subprocess.CompletedProcess:
-        cmd = [exe, "--endpoint-url", server.url, "--output", "json", "cognito-idp", *args]
-        proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
-        if check:
-            assert proc.returncode == 0, f"{' '.join(args[:1])} failed ({proc.returncode}):\n{proc.stderr}"
-        return proc
-
-    return run
+    return aws_cli(server.url, tmp_path_factory.mktemp("aws-home"), "cognito-idp")
 
 
 def _json(proc: subprocess.CompletedProcess) -> dict:

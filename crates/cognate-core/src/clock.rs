@@ -47,3 +47,31 @@ impl Clock for ManualClock {
         self.0.load(Ordering::SeqCst)
     }
 }
+
+/// The wall clock moved by a fixed offset (`clock_offset_secs`): a server run
+/// ahead of (or behind) real time, so a client's expiry handling can be
+/// exercised against a real server without waiting.
+#[derive(Debug, Clone, Copy)]
+pub struct OffsetClock {
+    pub offset_ms: i64,
+}
+
+impl Clock for OffsetClock {
+    fn now_ms(&self) -> i64 {
+        SystemClock.now_ms().saturating_add(self.offset_ms)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn offset_clock_runs_ahead_of_the_system_clock_by_its_offset() {
+        let ahead = OffsetClock {
+            offset_ms: 7_200_000,
+        };
+        let diff = ahead.now_ms() - SystemClock.now_ms();
+        assert!((7_199_000..=7_200_000).contains(&diff), "{diff}");
+    }
+}

@@ -1,11 +1,343 @@
 //! The gateway data plane: serves the stages of deployed REST APIs.
 //!
-//! A request passes through phases that read top to bottom:
-//! route -> authorize -> API key and throttling -> map -> integrate -> respond.
-//! The route table is compiled from the control plane's
-//! [`LiveConfig`](cognate_apigw::model::LiveConfig) off the request path and
-//! swapped in atomically; requests in flight finish on the table they started
-//! with. Nothing on the request path touches the database.
+//! A request passes through phases that read top to bottom in
+//! [`Gateway::handle`]:
+//!
+//! 1. **route** ([`route`]): the stage's resource tree picks the method;
+//! 2. **authorize** ([`authorize`]): the Cognito user pool authorizer;
+//! 3. **API key and throttling** ([`usage`]): usage plans, buckets, quotas;
+//! 4. **integrate** ([`integrate`]): the backend request, or a MOCK answer;
+//! 5. **respond**: the backend's answer, or a gateway response
+//!    ([`responses`]) when a phase refused; one access log event
+//!    ([`access_log`]).
+//!
+//! The route table ([`table`]) is compiled from the control plane's
+//! [`LiveConfig`] off the request path and swapped in atomically
+//! ([`Gateway::install`], [`spawn_reloader`]); requests in flight finish on the
+//! table they started with. Nothing on the request path touches the database:
+//! user pool keys are held in memory ([`issuers`]).
+//!
+//! Invocation URLs are recognised by [`Gateway::invocation`] ([`invocation`]).
 #![forbid(unsafe_code)]
 
+pub mod access_log;
+pub mod authorize;
 pub mod integrate;
+pub mod invocation;
+pub mod issuers;
+mod reload;
+pub mod responses;
+pub mod route;
+pub mod table;
+pub mod usage;
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use arc_swap::ArcSwap;
+use axum::body::Body;
+use cognate_apigw::model::LiveConfig;
+use cognate_core::clock::Clock;
+use http::header::{HeaderName, HeaderValue};
+use http::{HeaderMap, Request, Response, Uri};
+use tokio::sync::watch;
+
+use crate::access_log::RequestIds;
+use crate::authorize::Claims;
+pub use crate::integrate::IntegratorConfig;
+use crate::integrate::{IntegrationError, Integrator, InvocationContext};
+pub use crate::invocation::Invocation;
+use crate::issuers::Issuers;
+pub use crate::issuers::{LocalPool, PoolDirectory, UserPoolsDirectory};
+pub use crate::reload::spawn_reloader;
+use crate::responses::{ErrorContext, GatewayResponses, Reject, ResponseType, REQUEST_ID_HEADER};
+use crate::table::{Compiler, RouteTable, StageTable};
+use crate::usage::UsageState;
+
+/// What the gateway needs from the outside world.
+pub struct GatewayDeps {
+    pub clock: Arc<dyn Clock>,
+    /// The user pools this server hosts.
+    pub pools: Arc<dyn PoolDirectory>,
+    pub integrator: IntegratorConfig,
+    /// Issuer URLs of user pools hosted elsewhere, by pool id (default:
+    /// `https://cognito-idp.{region}.amazonaws.com/{poolId}`).
+    pub remote_issuers: BTreeMap<String, String>,
+}
+
+/// The data plane: the installed route table and what serving it needs.
+pub struct Gateway {
+    clock: Arc<dyn Clock>,
+    integrator: Integrator,
+    issuers: Issuers,
+    table: ArcSwap<RouteTable>,
+    /// Buckets and quota counters, kept across installs.
+    usage: Mutex<UsageState>,
+    /// One install at a time, in order.
+    installing: tokio::sync::Mutex<()>,
+    installs: watch::Sender<u64>,
+    request_ids: RequestIds,
+}
+
+/// A request that passed route, authorize and API key.
+struct Admitted<'t> {
+    stage: &'t StageTable,
+    method: usize,
+    params: Vec<(String, String)>,
+    claims: Option<Claims>,
+    api_key_id: Option<&'t str>,
+}
+
+impl Gateway {
+    /// A gateway serving nothing until the first [`install`](Self::install).
+    pub fn new(deps: GatewayDeps) -> Arc<Gateway> {
+        Arc::new(Gateway {
+            issuers: Issuers::new(deps.pools, deps.remote_issuers, deps.clock.clone()),
+            clock: deps.clock,
+            integrator: Integrator::new(deps.integrator),
+            table: ArcSwap::from_pointee(RouteTable::default()),
+            usage: Mutex::new(UsageState::default()),
+            installing: tokio::sync::Mutex::new(()),
+            installs: watch::Sender::new(0),
+            request_ids: RequestIds::new(),
+        })
+    }
+
+    /// Compiles `live` into a new route table (resolving every authorizer's
+    /// pools to issuers and keys, compiling routes and integrations) and
+    /// swaps it in. Requests in flight keep the table they started with.
+    pub async fn install(&self, live: LiveConfig) {
+        let _one_at_a_time = self.installing.lock().await;
+        let previous = self.table.load_full();
+        let old_usage = std::mem::take(&mut *self.usage.lock().unwrap_or_else(|p| p.into_inner()));
+        let (table, usage) = Compiler::new(&self.issuers, &previous)
+            .compile(&live, &old_usage, self.clock.now_ms())
+            .await;
+        let stages = table.stage_count();
+        *self.usage.lock().unwrap_or_else(|p| p.into_inner()) = usage;
+        self.table.store(Arc::new(table));
+        self.installs.send_modify(|n| *n += 1);
+        tracing::info!(stages, "route table installed");
+    }
+
+    /// A receiver that changes after every install.
+    pub fn installs(&self) -> watch::Receiver<u64> {
+        self.installs.subscribe()
+    }
+
+    /// A receiver that changes after every fetch of a remote issuer's JWKS.
+    pub fn key_refreshes(&self) -> watch::Receiver<u64> {
+        self.issuers.refreshes()
+    }
+
+    /// Recognises a request for a deployed stage from its `Host` header and
+    /// path (see [`invocation`]); `None` when it is not for the gateway.
+    pub fn invocation(&self, host: Option<&str>, path: &str) -> Option<Invocation> {
+        invocation::recognise(host, path)
+    }
+
+    /// Serves one request: route -> authorize -> API key and throttling ->
+    /// integrate -> respond.
+    pub async fn handle(
+        &self,
+        inv: Invocation,
+        req: Request<Body>,
+        client: SocketAddr,
+    ) -> Response<Body> {
+        let started = Instant::now();
+        let table = self.table.load_full();
+        let request_id = self.request_ids.next();
+        let stage = table.stage(&inv.api_id, &inv.stage);
+        let method = req.method().clone();
+
+        let admitted = self.admit(stage, &inv, &req);
+        let sub = admitted
+            .as_ref()
+            .ok()
+            .and_then(|a| a.claims.as_ref())
+            .and_then(|c| c.get("sub"))
+            .and_then(|s| s.as_str())
+            .map(str::to_owned);
+        let mut response = match admitted {
+            Err(reject) => render(
+                stage,
+                &reject,
+                &request_id,
+                &inv,
+                req.headers(),
+                req.uri().query(),
+                &[],
+            ),
+            Ok(admitted) => {
+                self.integrate(admitted, &request_id, &inv, req, client)
+                    .await
+            }
+        };
+
+        if let Ok(id) = HeaderValue::from_str(&request_id) {
+            response
+                .headers_mut()
+                .insert(HeaderName::from_static(REQUEST_ID_HEADER), id);
+        }
+        access_log::emit(&access_log::Entry {
+            request_id: &request_id,
+            api_id: &inv.api_id,
+            stage: &inv.stage,
+            method: method.as_str(),
+            path: &inv.path,
+            status: response.status().as_u16(),
+            latency_us: started.elapsed().as_micros().try_into().unwrap_or(u64::MAX),
+            sub: sub.as_deref(),
+        });
+        response
+    }
+
+    /// Route, authorize, API key and throttling.
+    fn admit<'t>(
+        &self,
+        stage: Option<&'t StageTable>,
+        inv: &Invocation,
+        req: &Request<Body>,
+    ) -> Result<Admitted<'t>, Reject> {
+        let not_found = || Reject::new(ResponseType::MissingAuthenticationToken);
+        let stage = stage.ok_or_else(not_found)?;
+        let found = stage
+            .routes
+            .find(&inv.path, req.method().as_str())
+            .ok_or_else(not_found)?;
+        let index = *found.value;
+        let method = &stage.methods[index];
+
+        let now_ms = self.clock.now_ms();
+        let claims = method.auth.run(req.headers(), now_ms.div_euclid(1000))?;
+
+        let api_key_id = if method.api_key_required {
+            Some(stage.usage.check(req.headers(), index, now_ms)?)
+        } else {
+            None
+        };
+        Ok(Admitted {
+            stage,
+            method: index,
+            params: found.params,
+            claims,
+            api_key_id,
+        })
+    }
+
+    /// Runs the method's integration; its failures become gateway responses.
+    async fn integrate(
+        &self,
+        admitted: Admitted<'_>,
+        request_id: &str,
+        inv: &Invocation,
+        req: Request<Body>,
+        client: SocketAddr,
+    ) -> Response<Body> {
+        let stage = admitted.stage;
+        let method = &stage.methods[admitted.method];
+        // Kept only when a customised gateway response may read them.
+        let (headers, query) = if stage.responses.reads_request() {
+            (req.headers().clone(), req.uri().query().map(str::to_owned))
+        } else {
+            (HeaderMap::new(), None)
+        };
+        let reject = |reject: Reject| {
+            render(
+                Some(stage),
+                &reject,
+                request_id,
+                inv,
+                &headers,
+                query.as_deref(),
+                &admitted.params,
+            )
+        };
+        let integration = match &method.integration {
+            Ok(integration) => integration,
+            Err(_) => return reject(Reject::new(ResponseType::ApiConfigurationError)),
+        };
+        let req = match backend_uri(&inv.path, req.uri()) {
+            Ok(uri) => {
+                let (mut parts, body) = req.into_parts();
+                parts.uri = uri;
+                Request::from_parts(parts, body)
+            }
+            Err(_) => return reject(Reject::new(ResponseType::MissingAuthenticationToken)),
+        };
+        let ctx = InvocationContext {
+            request_id,
+            api_id: &inv.api_id,
+            stage: &inv.stage,
+            resource_path: &method.resource_path,
+            http_method: &method.http_method,
+            path_params: &admitted.params,
+            stage_variables: &stage.variables,
+            claims: admitted.claims.as_deref(),
+            source_ip: client.ip(),
+            api_key_id: admitted.api_key_id,
+        };
+        match self.integrator.invoke(integration, &ctx, req).await {
+            Ok(response) => response,
+            Err(e) => {
+                let r = match e {
+                    IntegrationError::Timeout => Reject::new(ResponseType::IntegrationTimeout),
+                    IntegrationError::Failure(why) => {
+                        tracing::warn!(
+                            request_id,
+                            api_id = inv.api_id,
+                            stage = inv.stage,
+                            error = why,
+                            "integration failed"
+                        );
+                        Reject::new(ResponseType::IntegrationFailure)
+                    }
+                    IntegrationError::BadRequestParameters(why) => {
+                        Reject::with_message(ResponseType::BadRequestParameters, why)
+                    }
+                };
+                reject(r)
+            }
+        }
+    }
+}
+
+/// The request's URI as the integration sees it: the path after the stage
+/// and the query string.
+fn backend_uri(path: &str, original: &Uri) -> Result<Uri, http::uri::InvalidUri> {
+    match original.query() {
+        Some(q) => format!("{path}?{q}").parse(),
+        None => path.parse(),
+    }
+}
+
+/// Renders a gateway response with the stage's customisations (the
+/// defaults when no stage matched).
+fn render(
+    stage: Option<&StageTable>,
+    reject: &Reject,
+    request_id: &str,
+    inv: &Invocation,
+    headers: &HeaderMap,
+    query: Option<&str>,
+    path_params: &[(String, String)],
+) -> Response<Body> {
+    static DEFAULTS: std::sync::OnceLock<GatewayResponses> = std::sync::OnceLock::new();
+    let responses = match stage {
+        Some(s) => &s.responses,
+        None => DEFAULTS.get_or_init(GatewayResponses::default),
+    };
+    responses.render(
+        reject,
+        &ErrorContext {
+            request_id,
+            api_id: &inv.api_id,
+            stage: &inv.stage,
+            headers,
+            query,
+            path_params,
+        },
+    )
+}

@@ -33,6 +33,10 @@ pub const ENV_MASTER_KEY: &str = "COGNATE_MASTER_KEY";
 pub const ENV_LOG: &str = "COGNATE_LOG";
 /// A `postgres://` URL: store everything in PostgreSQL instead of SQLite.
 pub const ENV_DATABASE_URL: &str = "COGNATE_DATABASE_URL";
+/// Seconds to run the server's clock ahead of (or, negative, behind) real time.
+pub const ENV_CLOCK_OFFSET: &str = "COGNATE_CLOCK_OFFSET_SECS";
+/// The largest clock offset accepted: ten years.
+const MAX_CLOCK_OFFSET_SECS: i64 = 10 * 366 * 24 * 3600;
 
 // === Env ===
 
@@ -125,9 +129,29 @@ pub struct FileConfig {
     pub region: Option<String>,
     pub account_id: Option<String>,
     pub database_url: Option<String>,
+    pub clock_offset_secs: Option<i64>,
     #[serde(default)]
     pub passwords: PasswordsFile,
     pub smtp: Option<SmtpFile>,
+    #[serde(default)]
+    pub gateway: GatewayFile,
+    /// `[[pools]]`: user pools (with clients, groups, users) to apply.
+    #[serde(default)]
+    pub pools: Vec<crate::apply::PoolSpec>,
+    /// `[[apis]]`: REST APIs to apply and deploy.
+    #[serde(default)]
+    pub apis: Vec<crate::apply::ApiSpec>,
+}
+
+/// `[gateway]`: the data plane's settings.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GatewayFile {
+    /// User pool id -> issuer URL, for pools that live elsewhere (another
+    /// cognate, or Cognito itself when the default
+    /// `https://cognito-idp.<region>.amazonaws.com/<pool id>` does not fit).
+    #[serde(default)]
+    pub remote_issuers: std::collections::BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -222,6 +246,12 @@ pub struct Config {
     pub database_url: Option<Secret>,
     /// The file that was read, if any.
     pub config_file: Option<PathBuf>,
+    /// How far the server's clock runs ahead of real time (negative: behind).
+    pub clock_offset_secs: i64,
+    /// Pool id -> issuer URL for authorizers whose pools live elsewhere.
+    pub remote_issuers: std::collections::BTreeMap<String, String>,
+    /// The file's `[[pools]]` and `[[apis]]`, applied at start-up.
+    pub declared: crate::apply::Declared,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -248,6 +278,9 @@ impl Config {
         };
         let file = path.as_deref().map(FileConfig::read).transpose()?;
         let mut cfg = Self::from_sources(args, env, file)?;
+        if let Some(p) = &path {
+            cfg.declared.base_dir = crate::apply::base_dir(p);
+        }
         cfg.config_file = path;
         Ok(cfg)
     }
@@ -298,6 +331,28 @@ impl Config {
         };
         check_argon2(&argon2)?;
         let smtp = file.smtp.map(SmtpConfig::from_file).transpose()?;
+        let clock_offset_secs = match env.var(ENV_CLOCK_OFFSET) {
+            Some(v) => v.trim().parse::<i64>().with_context(|| {
+                format!("{ENV_CLOCK_OFFSET} must be a whole number of seconds, got {v:?}")
+            })?,
+            None => file.clock_offset_secs.unwrap_or(0),
+        };
+        if clock_offset_secs.abs() > MAX_CLOCK_OFFSET_SECS {
+            bail!(
+                "clock_offset_secs must be within ten years of real time, got {clock_offset_secs}"
+            );
+        }
+        let remote_issuers = file
+            .gateway
+            .remote_issuers
+            .into_iter()
+            .map(|(pool, url)| {
+                let url = check_issuer_url(&url)
+                    .with_context(|| format!("[gateway.remote_issuers] {pool:?}"))?;
+                Ok((pool, url))
+            })
+            .collect::<anyhow::Result<_>>()?;
+        let declared = crate::apply::Declared::new(file.pools, file.apis)?;
         Ok(Config {
             listen,
             data_dir,
@@ -312,6 +367,9 @@ impl Config {
                 .or(file.database_url.filter(|u| !u.trim().is_empty()))
                 .map(Secret),
             config_file: None,
+            clock_offset_secs,
+            remote_issuers,
+            declared,
         })
     }
 }

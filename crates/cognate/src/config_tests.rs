@@ -203,3 +203,67 @@ fn example_config_parses_and_matches_defaults() {
     assert_eq!(cfg.account_id, defaults.account_id);
     assert_eq!(cfg.argon2, defaults.argon2);
 }
+
+#[test]
+fn clock_offset_comes_from_env_over_file_and_defaults_to_zero() {
+    let none = Config::from_sources(&ServeArgs::default(), &env(&[]), None).unwrap();
+    assert_eq!(none.clock_offset_secs, 0);
+    let from_file = Config::from_sources(
+        &ServeArgs::default(),
+        &env(&[]),
+        Some(file("clock_offset_secs = 7200")),
+    )
+    .unwrap();
+    assert_eq!(from_file.clock_offset_secs, 7200);
+    let from_env = Config::from_sources(
+        &ServeArgs::default(),
+        &env(&[("COGNATE_CLOCK_OFFSET_SECS", "-60")]),
+        Some(file("clock_offset_secs = 7200")),
+    )
+    .unwrap();
+    assert_eq!(from_env.clock_offset_secs, -60);
+}
+
+#[test]
+fn clock_offset_that_is_not_a_number_or_beyond_ten_years_is_refused() {
+    let err = Config::from_sources(
+        &ServeArgs::default(),
+        &env(&[("COGNATE_CLOCK_OFFSET_SECS", "2h")]),
+        None,
+    )
+    .unwrap_err();
+    assert!(
+        format!("{err:#}").contains("whole number of seconds"),
+        "{err:#}"
+    );
+    let err = Config::from_sources(
+        &ServeArgs::default(),
+        &env(&[]),
+        Some(file("clock_offset_secs = 999999999999")),
+    )
+    .unwrap_err();
+    assert!(format!("{err:#}").contains("ten years"), "{err:#}");
+}
+
+#[test]
+fn remote_issuers_are_read_and_checked_as_urls() {
+    let cfg = Config::from_sources(
+        &ServeArgs::default(),
+        &env(&[]),
+        Some(file(
+            "[gateway.remote_issuers]\n\"us-east-1_abc\" = \"https://auth.example/us-east-1_abc/\"\n",
+        )),
+    )
+    .unwrap();
+    assert_eq!(
+        cfg.remote_issuers.get("us-east-1_abc").map(String::as_str),
+        Some("https://auth.example/us-east-1_abc")
+    );
+    let err = Config::from_sources(
+        &ServeArgs::default(),
+        &env(&[]),
+        Some(file("[gateway.remote_issuers]\n\"p\" = \"ftp://x\"\n")),
+    )
+    .unwrap_err();
+    assert!(format!("{err:#}").contains("remote_issuers"), "{err:#}");
+}

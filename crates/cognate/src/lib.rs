@@ -16,9 +16,12 @@
 //! - [`server`]: [`server::build_app`] wires a `UserPools` service and the
 //!   router; [`server::serve`] runs it until a shutdown future resolves, so
 //!   tests embed the whole server on `127.0.0.1:0`.
-//! - [`run`]: what `cognate serve` does.
+//! - [`apply`]: the file's `[[pools]]` and `[[apis]]`, applied through the
+//!   public APIs at `serve` start-up and by `cognate apply FILE`.
+//! - [`run`]: what `cognate serve` and `cognate apply` do.
 #![forbid(unsafe_code)]
 
+pub mod apply;
 pub mod config;
 pub mod delivery;
 pub mod master_key;
@@ -37,7 +40,7 @@ use crate::config::{Config, Env, ServeArgs};
 /// How long in-flight requests may take to finish after a shutdown signal.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
-/// Cognito-compatible user pools (and, later, an API Gateway) in one binary.
+/// Cognito-compatible user pools and an API Gateway with Cognito authorizers in one binary.
 #[derive(Debug, Parser)]
 #[command(name = "cognate", version, about)]
 pub struct Cli {
@@ -47,14 +50,18 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Serve the cognito-idp API (and JWKS / OpenID discovery) over HTTP.
+    /// Serve the cognito-idp and apigateway APIs, JWKS / OpenID discovery and
+    /// the deployed REST APIs over HTTP.
     Serve(ServeArgs),
+    /// Apply the [[pools]] and [[apis]] of a TOML file to a running server.
+    Apply(apply::ApplyArgs),
 }
 
 /// Runs a parsed command line. `env` is the process environment in `main`.
 pub async fn run(cli: Cli, env: &dyn Env) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve(args) => serve(&args, env).await,
+        Command::Apply(args) => apply::run(&args, env, &mut std::io::stdout().lock()).await,
     }
 }
 
@@ -81,6 +88,7 @@ async fn serve(args: &ServeArgs, env: &dyn Env) -> anyhow::Result<()> {
         .with_context(|| format!("binding {}", cfg.listen))?;
     let bound = listener.local_addr().context("reading the bound address")?;
     let app = server::build_app(&cfg, bound).await?;
+    apply::apply_on_start(&cfg, app.router.clone()).await?;
     tracing::info!(addr = %bound, issuer = %app.issuer_url, "listening");
 
     let mut out = std::io::stdout().lock();
@@ -92,6 +100,7 @@ async fn serve(args: &ServeArgs, env: &dyn Env) -> anyhow::Result<()> {
 
     let housekeeping = tokio::spawn(housekeeping(app.svc.clone()));
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let reloader = app.reloader;
     let mut server = tokio::spawn(server::serve(listener, app.router, async {
         let _ = stop_rx.await;
     }));
@@ -110,6 +119,7 @@ async fn serve(args: &ServeArgs, env: &dyn Env) -> anyhow::Result<()> {
         }
     }
     housekeeping.abort();
+    reloader.abort();
     tracing::info!("stopped");
     Ok(())
 }

@@ -10,15 +10,20 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{bail, Context};
-use axum::extract::DefaultBodyLimit;
-use axum::http::{HeaderName, Method};
-use axum::response::IntoResponse;
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Request, State};
+use axum::http::{header, HeaderName, Method};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use cognate_core::clock::SystemClock;
+use cognate_apigw::service::ApiGatewayDeps;
+use cognate_apigw::ApiGateway;
+use cognate_core::clock::{Clock, OffsetClock, SystemClock};
 use cognate_core::rng::SystemRng;
 use cognate_core::service::{Deps, ServiceConfig, UserPools};
-use cognate_core::store::Store;
+use cognate_core::store::{DocStore, Store};
+use cognate_gateway::integrate::IntegratorConfig;
+use cognate_gateway::{Gateway, GatewayDeps, UserPoolsDirectory};
 use tokio::net::TcpListener;
 use tower_http::cors::{AllowHeaders, AllowMethods, AllowOrigin, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
@@ -93,7 +98,9 @@ impl Storage {
         }
     }
 
-    pub async fn open(&self) -> anyhow::Result<Arc<dyn Store>> {
+    /// Opens the backend; the user pool records and the API Gateway
+    /// documents live in the same database.
+    pub async fn open(&self) -> anyhow::Result<(Arc<dyn Store>, Arc<dyn DocStore>)> {
         match self {
             Storage::Sqlite { path } => {
                 let store = cognate_store::sqlite::SqliteStore::open(path)
@@ -101,15 +108,18 @@ impl Storage {
                     .with_context(|| format!("opening the database {}", path.display()))?;
                 // One process owns an SQLite file, so the token-path cache
                 // sees every write.
-                Ok(Arc::new(cognate_store::CachedStore::new(store)))
+                let store = Arc::new(cognate_store::CachedStore::new(store));
+                Ok((store.clone(), store))
             }
             Storage::Postgres { url } => {
                 // No token-path cache: other nodes write to the same database,
                 // and this node would not see their changes.
-                let store = cognate_store::PgStore::connect(url.expose().trim())
-                    .await
-                    .context("opening the PostgreSQL database")?;
-                Ok(Arc::new(store))
+                let store = Arc::new(
+                    cognate_store::PgStore::connect(url.expose().trim())
+                        .await
+                        .context("opening the PostgreSQL database")?,
+                );
+                Ok((store.clone(), store))
             }
         }
     }
@@ -132,6 +142,11 @@ impl std::fmt::Display for Storage {
 pub struct App {
     pub router: Router,
     pub svc: Arc<UserPools>,
+    pub apigw: Arc<ApiGateway>,
+    pub gateway: Arc<Gateway>,
+    /// Installs each new deployment into the gateway; aborted at shutdown.
+    pub reloader: tokio::task::JoinHandle<()>,
+    pub clock_offset_secs: i64,
     pub data_dir: PathBuf,
     pub storage: Storage,
     pub issuer_url: String,
@@ -146,14 +161,20 @@ pub async fn build_app(cfg: &Config, bound: SocketAddr) -> anyhow::Result<App> {
     let data_dir = std::fs::canonicalize(&cfg.data_dir).unwrap_or_else(|_| cfg.data_dir.clone());
     let storage = Storage::choose(cfg, &data_dir)?;
     let (key, key_source) = master_key::load(cfg.master_key.as_ref(), &data_dir)?;
-    let store = storage.open().await?;
+    let (store, docs) = storage.open().await?;
     let issuer_url = cfg
         .issuer_url
         .clone()
         .unwrap_or_else(|| format!("http://{bound}"));
+    let clock: Arc<dyn Clock> = match cfg.clock_offset_secs {
+        0 => Arc::new(SystemClock),
+        secs => Arc::new(OffsetClock {
+            offset_ms: secs * 1000,
+        }),
+    };
     let deps = Deps {
         store,
-        clock: Arc::new(SystemClock),
+        clock: clock.clone(),
         rng: Arc::new(SystemRng),
         deliver: delivery::from_config(cfg.smtp.as_ref())?,
         master_key: Arc::new(key),
@@ -165,9 +186,25 @@ pub async fn build_app(cfg: &Config, bound: SocketAddr) -> anyhow::Result<App> {
         argon2: cfg.argon2,
     };
     let svc = Arc::new(UserPools::new(deps, service_config));
+    let apigw = ApiGateway::new(ApiGatewayDeps {
+        store: docs,
+        clock: clock.clone(),
+        rng: Arc::new(SystemRng),
+    });
+    let gateway = Gateway::new(GatewayDeps {
+        clock,
+        pools: Arc::new(UserPoolsDirectory(svc.clone())),
+        integrator: IntegratorConfig::default(),
+        remote_issuers: cfg.remote_issuers.clone(),
+    });
+    let reloader = cognate_gateway::spawn_reloader(gateway.clone(), apigw.clone());
     Ok(App {
-        router: router(svc.clone()),
+        router: router(svc.clone(), apigw.clone(), gateway.clone()),
         svc,
+        apigw,
+        gateway,
+        reloader,
+        clock_offset_secs: cfg.clock_offset_secs,
         data_dir,
         storage,
         issuer_url,
@@ -184,16 +221,42 @@ fn create_private_dir(dir: &Path) -> anyhow::Result<()> {
         .with_context(|| format!("creating the data directory {}", dir.display()))
 }
 
-/// All routes with the HTTP middleware: request trace (DEBUG), permissive
-/// CORS for browser SDKs, and the body limit.
-pub fn router(svc: Arc<UserPools>) -> Router {
+/// All routes. A request for a deployed API (an invocation URL, see
+/// [`Gateway::invocation`]) goes to the gateway as it came: the API defines
+/// its own CORS and limits. Everything else is the control plane — the
+/// cognito-idp and apigateway APIs — with its HTTP middleware: permissive
+/// CORS for browser SDKs and the body limit. Request traces (DEBUG) cover
+/// both.
+pub fn router(svc: Arc<UserPools>, apigw: Arc<ApiGateway>, gateway: Arc<Gateway>) -> Router {
     Router::new()
         .route("/health", get(health))
         .merge(cognate_idp::routes(svc))
+        .merge(cognate_apigw::http::routes(apigw))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
         .layer(cors())
+        .layer(middleware::from_fn_with_state(gateway, data_plane))
         .layer(TraceLayer::new_for_http())
+}
+
+/// Hands invocation requests to the gateway, the rest to the control plane.
+async fn data_plane(State(gateway): State<Arc<Gateway>>, req: Request, next: Next) -> Response {
+    let host = req
+        .headers()
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .or_else(|| req.uri().host());
+    match gateway.invocation(host, req.uri().path()) {
+        Some(invocation) => {
+            let client = req
+                .extensions()
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|c| c.0)
+                .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 0)));
+            gateway.handle(invocation, req, client).await
+        }
+        None => next.run(req).await,
+    }
 }
 
 async fn health() -> impl IntoResponse {
@@ -231,9 +294,12 @@ pub async fn serve(
     app: Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }
 
 /// Resolves on the first SIGINT or SIGTERM.
@@ -262,6 +328,18 @@ pub fn banner(app: &App, bound: SocketAddr) -> Vec<String> {
         format!("  issuer URL: {}", app.issuer_url),
         format!("  master key: {}", app.key_source),
     ];
+    if app.clock_offset_secs != 0 {
+        lines.push(format!(
+            "WARNING: the clock runs {}s {} real time (clock_offset_secs): tokens, codes and \
+             sessions expire accordingly",
+            app.clock_offset_secs.abs(),
+            if app.clock_offset_secs > 0 {
+                "ahead of"
+            } else {
+                "behind"
+            }
+        ));
+    }
     if bound.ip().is_loopback() {
         lines.push(
             "admin calls are not authenticated on loopback (any AWS credentials are accepted)"

@@ -116,7 +116,7 @@ impl ApiGateway {
             }
             other => other?,
         }
-        self.changed();
+        self.changed().await;
         Ok(key)
     }
 
@@ -158,7 +158,7 @@ impl ApiGateway {
                 Ok(k.clone())
             })
             .await?;
-        self.changed();
+        self.changed().await;
         Ok(key)
     }
 
@@ -173,7 +173,7 @@ impl ApiGateway {
             writes.push(delete(kind::USAGE_PLAN_KEY, &format!("{}/{id}", plan.id)));
         }
         self.write(&writes).await?;
-        self.changed();
+        self.changed().await;
         Ok(())
     }
 }

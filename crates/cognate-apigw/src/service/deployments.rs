@@ -135,7 +135,7 @@ impl ApiGateway {
                 Ok(()) => break,
             }
         }
-        self.changed();
+        self.changed().await;
         Ok(summary_less(deployment))
     }
 
@@ -223,7 +223,7 @@ impl ApiGateway {
             ));
         }
         self.write(&[delete(kind::DEPLOYMENT, &key)]).await?;
-        self.changed();
+        self.changed().await;
         Ok(())
     }
 }

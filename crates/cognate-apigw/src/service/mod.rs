@@ -5,7 +5,11 @@
 //! Every change to what the data plane serves (a stage, a deployment, an API
 //! key, a usage plan) advances the counter that [`ApiGateway::subscribe`]
 //! hands out, after the write is durable; the gateway then reads
-//! [`ApiGateway::live`] and swaps in a new route table.
+//! [`ApiGateway::live`], swaps in a new route table and reports the counter
+//! value it served with [`ApiGateway::applied`]. While a gateway is attached,
+//! the operation that made the change answers only once it is served (at most
+//! [`APPLY_WAIT`]), so a client that deploys and then calls its API sees the
+//! new deployment.
 
 pub mod api_keys;
 pub mod authorizers;
@@ -24,7 +28,9 @@ pub mod usage_plans;
 pub mod validate;
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
+use std::time::Duration;
 
 use cognate_core::clock::Clock;
 use cognate_core::rng::{Rng, RngExt};
@@ -52,8 +58,16 @@ pub struct ApiGateway {
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) rng: Arc<dyn Rng>,
     changes: watch::Sender<u64>,
+    /// The highest change counter a gateway reported as served.
+    applied: watch::Sender<u64>,
+    /// Whether a gateway follows the changes (see [`ApiGateway::follow`]).
+    followed: AtomicBool,
     tester: RwLock<Option<Arc<dyn AuthorizerTester>>>,
 }
+
+/// How long a change waits for the gateway to serve it before the operation
+/// answers anyway (the gateway then serves it as soon as it can).
+pub const APPLY_WAIT: Duration = Duration::from_secs(5);
 
 /// Pages of everything are read this many documents at a time.
 const PAGE: u32 = 500;
@@ -69,6 +83,8 @@ impl ApiGateway {
             clock: deps.clock,
             rng: deps.rng,
             changes: watch::Sender::new(0),
+            applied: watch::Sender::new(0),
+            followed: AtomicBool::new(false),
             tester: RwLock::new(None),
         })
     }
@@ -79,10 +95,45 @@ impl ApiGateway {
         self.changes.subscribe()
     }
 
-    /// Tells subscribers that the served configuration changed. Called after
-    /// the write, never before.
-    pub(crate) fn changed(&self) {
-        self.changes.send_modify(|n| *n += 1);
+    /// Like [`Self::subscribe`], for the gateway that serves the changes: from
+    /// now on each change waits until [`Self::applied`] reports it served.
+    pub fn follow(&self) -> watch::Receiver<u64> {
+        self.followed.store(true, Ordering::SeqCst);
+        self.changes.subscribe()
+    }
+
+    /// The gateway reports that it serves everything up to change `generation`
+    /// (the counter value it read before calling [`Self::live`]).
+    pub fn applied(&self, generation: u64) {
+        self.applied.send_if_modified(|g| {
+            let newer = generation > *g;
+            if newer {
+                *g = generation;
+            }
+            newer
+        });
+    }
+
+    /// Tells subscribers that the served configuration changed, and, when a
+    /// gateway follows, waits until it serves the change. Called after the
+    /// write, never before.
+    pub(crate) async fn changed(&self) {
+        let mut generation = 0;
+        self.changes.send_modify(|n| {
+            *n += 1;
+            generation = *n;
+        });
+        if !self.followed.load(Ordering::SeqCst) {
+            return;
+        }
+        let mut applied = self.applied.subscribe();
+        let served = tokio::time::timeout(APPLY_WAIT, applied.wait_for(|g| *g >= generation)).await;
+        if served.is_err() {
+            tracing::warn!(
+                generation,
+                "the gateway has not served a change yet; answering anyway"
+            );
+        }
     }
 
     /// Every stage with its deployment, every API key and usage plan.

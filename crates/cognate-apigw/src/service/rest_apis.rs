@@ -173,7 +173,7 @@ impl ApiGateway {
         }
         self.write(&writes).await?;
         self.forget_api_stages(api_id, None).await?;
-        self.changed();
+        self.changed().await;
         Ok(())
     }
 }

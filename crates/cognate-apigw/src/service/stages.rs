@@ -120,7 +120,7 @@ impl ApiGateway {
             Err(StoreError::Conflict(_)) => return Err(ApiError::conflict("Stage already exists")),
             other => other?,
         }
-        self.changed();
+        self.changed().await;
         Ok(stage)
     }
 
@@ -172,7 +172,7 @@ impl ApiGateway {
                 Ok(s.clone())
             })
             .await?;
-        self.changed();
+        self.changed().await;
         Ok(stage)
     }
 
@@ -185,7 +185,7 @@ impl ApiGateway {
         }
         self.write(&[delete(kind::STAGE, &key)]).await?;
         self.forget_api_stages(api_id, Some(name)).await?;
-        self.changed();
+        self.changed().await;
         Ok(())
     }
 

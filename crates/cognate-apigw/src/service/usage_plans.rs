@@ -154,7 +154,7 @@ impl ApiGateway {
         self.check_api_stages(&plan.api_stages).await?;
         self.write(&[put(kind::USAGE_PLAN, &plan.id, &plan, Expect::Absent)?])
             .await?;
-        self.changed();
+        self.changed().await;
         Ok(plan)
     }
 
@@ -202,7 +202,7 @@ impl ApiGateway {
                 Ok(p.clone())
             })
             .await?;
-        self.changed();
+        self.changed().await;
         Ok(plan)
     }
 
@@ -217,7 +217,7 @@ impl ApiGateway {
             writes.push(delete(kind::USAGE_PLAN_KEY, &key_id));
         }
         self.write(&writes).await?;
-        self.changed();
+        self.changed().await;
         Ok(())
     }
 
@@ -244,7 +244,7 @@ impl ApiGateway {
             }
             other => other?,
         }
-        self.changed();
+        self.changed().await;
         Ok(entry)
     }
 
@@ -289,7 +289,7 @@ impl ApiGateway {
         self.get_usage_plan_key(plan_id, key_id).await?;
         self.write(&[delete(kind::USAGE_PLAN_KEY, &plan_key_id(plan_id, key_id))])
             .await?;
-        self.changed();
+        self.changed().await;
         Ok(())
     }
 }

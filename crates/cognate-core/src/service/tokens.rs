@@ -6,7 +6,7 @@ use std::sync::{Arc, RwLock};
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use cognate_tokens::Jwks;
+use cognate_tokens::{Jwks, KeySet};
 use serde_json::{json, Map, Value};
 
 use super::auth::Tokens;
@@ -44,6 +44,17 @@ impl UserPools {
     /// The pool's public keys, as `/.well-known/jwks.json` serves them.
     pub async fn jwks(&self, pool_id: &str) -> CoreResult<Jwks> {
         Ok(self.keys.get(pool_id).await?.verify.jwks())
+    }
+
+    /// The issuer (`iss`) of a pool's tokens and the keys that verify them,
+    /// for verifiers that run outside the service (the gateway's Cognito
+    /// authorizer). `None` when the pool does not exist.
+    pub async fn pool_verifier(&self, pool_id: &str) -> CoreResult<Option<(String, KeySet)>> {
+        if self.store.get_pool(pool_id).await?.is_none() {
+            return Ok(None);
+        }
+        let keys = self.keys.get(pool_id).await?;
+        Ok(Some((self.issuer(pool_id), keys.verify.clone())))
     }
 
     pub(crate) async fn mint(

@@ -1,0 +1,211 @@
+#!/usr/bin/env python3
+"""Helpers for bench/gateway (Python standard library only).
+
+  gateway.py setup --endpoint URL --backend URL --out DIR
+      Through cognate's own APIs: creates a user pool, an app client and a
+      confirmed user, signs in, builds a REST API with GET /pets behind a
+      Cognito user pool authorizer and an HTTP_PROXY integration to the
+      backend, deploys it to stage `bench` and checks a call answers 200.
+      Writes DIR/token.txt (the ID token), DIR/key.pem (the public key that
+      signed it, for HAProxy's jwt_verify), DIR/issuer.txt and DIR/path.txt
+      (the invocation path).
+
+  gateway.py report --out DIR
+      Reads DIR/<target>.<mode>.txt (wrk --latency output) and prints a
+      markdown table of requests/s, p50 and p99, the ratios the targets name
+      and the latency cognate adds at half of its peak rate.
+"""
+
+import argparse
+import base64
+import json
+import re
+import sys
+import urllib.error
+import urllib.request
+
+PASSWORD = "Passw0rd!-bench"
+TARGET_VS_HAPROXY = 2.0
+TARGET_VS_NGINX = 1.0
+TARGET_ADDED_P99_MS = 1.0
+
+
+def request(method, url, body=None, headers=None, timeout=30):
+    data = None if body is None else json.dumps(body).encode()
+    req = urllib.request.Request(url, data=data, method=method, headers=headers or {})
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as resp:
+            raw = resp.read()
+            return resp.status, (json.loads(raw) if raw else {})
+    except urllib.error.HTTPError as e:
+        raw = e.read()
+        sys.exit(f"{method} {url} -> {e.code}: {raw[:300]!r}")
+
+
+def idp(endpoint, op, body):
+    _, out = request(
+        "POST",
+        endpoint + "/",
+        body,
+        {"Content-Type": "application/x-amz-json-1.1", "X-Amz-Target": "AWSCognitoIdentityProviderService." + op},
+    )
+    return out
+
+
+def apigw(endpoint, method, path, body=None):
+    _, out = request(method, endpoint + path, body, {"Content-Type": "application/json"})
+    return out
+
+
+def der_len(n):
+    if n < 0x80:
+        return bytes([n])
+    b = n.to_bytes((n.bit_length() + 7) // 8, "big")
+    return bytes([0x80 | len(b)]) + b
+
+
+def der(tag, content):
+    return bytes([tag]) + der_len(len(content)) + content
+
+
+def der_int(value):
+    b = value.to_bytes((value.bit_length() + 7) // 8 or 1, "big")
+    if b[0] & 0x80:
+        b = b"\x00" + b
+    return der(0x02, b)
+
+
+def b64url_int(s):
+    return int.from_bytes(base64.urlsafe_b64decode(s + "=" * (-len(s) % 4)), "big")
+
+
+def jwk_to_pem(jwk):
+    """An RSA JWK as a PEM SubjectPublicKeyInfo."""
+    rsa_key = der(0x30, der_int(b64url_int(jwk["n"])) + der_int(b64url_int(jwk["e"])))
+    rsa_oid = der(0x30, bytes.fromhex("06092a864886f70d0101010500"))
+    spki = der(0x30, rsa_oid + der(0x03, b"\x00" + rsa_key))
+    body = base64.b64encode(spki).decode()
+    lines = [body[i : i + 64] for i in range(0, len(body), 64)]
+    return "-----BEGIN PUBLIC KEY-----\n" + "\n".join(lines) + "\n-----END PUBLIC KEY-----\n"
+
+
+def setup(args):
+    ep = args.endpoint.rstrip("/")
+    pool = idp(ep, "CreateUserPool", {"PoolName": "bench-gateway"})["UserPool"]
+    client = idp(
+        ep,
+        "CreateUserPoolClient",
+        {"UserPoolId": pool["Id"], "ClientName": "bench", "ExplicitAuthFlows": ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]},
+    )["UserPoolClient"]
+    idp(ep, "AdminCreateUser", {"UserPoolId": pool["Id"], "Username": "bench", "MessageAction": "SUPPRESS"})
+    idp(ep, "AdminSetUserPassword", {"UserPoolId": pool["Id"], "Username": "bench", "Password": PASSWORD, "Permanent": True})
+    tokens = idp(
+        ep,
+        "InitiateAuth",
+        {"ClientId": client["ClientId"], "AuthFlow": "USER_PASSWORD_AUTH", "AuthParameters": {"USERNAME": "bench", "PASSWORD": PASSWORD}},
+    )["AuthenticationResult"]
+    token = tokens["IdToken"]
+
+    api = apigw(ep, "POST", "/restapis", {"name": "bench"})
+    api_id = api["id"]
+    pets = apigw(ep, "POST", f"/restapis/{api_id}/resources/{api['rootResourceId']}", {"pathPart": "pets"})
+    auth = apigw(
+        ep,
+        "POST",
+        f"/restapis/{api_id}/authorizers",
+        {
+            "name": "pool",
+            "type": "COGNITO_USER_POOLS",
+            "providerARNs": [pool["Arn"]],
+            "identitySource": "method.request.header.Authorization",
+        },
+    )
+    base = f"/restapis/{api_id}/resources/{pets['id']}/methods/GET"
+    apigw(ep, "PUT", base, {"authorizationType": "COGNITO_USER_POOLS", "authorizerId": auth["id"]})
+    apigw(ep, "PUT", base + "/integration", {"type": "HTTP_PROXY", "httpMethod": "GET", "uri": args.backend.rstrip("/") + "/pets"})
+    apigw(ep, "POST", f"/restapis/{api_id}/deployments", {"stageName": "bench"})
+    path = f"/_aws/execute-api/{api_id}/bench/pets"
+    status, _ = request("GET", ep + path, headers={"Authorization": "Bearer " + token})
+    if status != 200:
+        sys.exit(f"the deployed API answered {status}")
+
+    kid = json.loads(base64.urlsafe_b64decode(token.split(".")[0] + "==="))["kid"]
+    _, jwks = request("GET", f"{ep}/{pool['Id']}/.well-known/jwks.json")
+    (jwk,) = [k for k in jwks["keys"] if k["kid"] == kid]
+    out = args.out
+    for name, text in (
+        ("token.txt", token),
+        ("key.pem", jwk_to_pem(jwk)),
+        ("issuer.txt", f"{ep}/{pool['Id']}"),
+        ("path.txt", path),
+    ):
+        with open(f"{out}/{name}", "w") as f:
+            f.write(text if name == "key.pem" else text + "\n")
+
+
+UNIT_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}
+
+
+def parse_wrk(path):
+    text = open(path).read()
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
+    pct = {}
+    for p, value, unit in re.findall(r"^\s+(50|99)(?:\.000)?%\s+([\d.]+)(us|ms|s|m)\s*$", text, re.M):
+        pct[p] = float(value) * UNIT_MS[unit]
+    non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", text)
+    errors = re.search(r"Socket errors: (.*)", text)
+    return {
+        "rps": rps,
+        "p50_ms": pct.get("50"),
+        "p99_ms": pct.get("99"),
+        "non2xx": int(non2xx.group(1)) if non2xx else 0,
+        "socket_errors": errors.group(1).strip() if errors else "",
+    }
+
+
+def report(args):
+    out = args.out
+    names = [("direct", "backend directly (no proxy)"), ("nginx", "nginx proxy, no auth"), ("haproxy", "HAProxy + jwt_verify"), ("cognate", "cognate + Cognito authorizer")]
+    peak = {n: parse_wrk(f"{out}/{n}.peak.txt") for n, _ in names}
+    lines = ["| target | requests/s | p50 | p99 | non-2xx | socket errors |", "|---|---:|---:|---:|---:|---|"]
+    for n, label in names:
+        r = peak[n]
+        lines.append(f"| {label} | {r['rps']:,.0f} | {r['p50_ms']:.2f} ms | {r['p99_ms']:.2f} ms | {r['non2xx']} | {r['socket_errors'] or '-'} |")
+    c = peak["cognate"]["rps"]
+    vs_haproxy = c / peak["haproxy"]["rps"]
+    vs_nginx = c / peak["nginx"]["rps"]
+    lines.append("")
+    lines.append(f"- cognate / HAProxy jwt_verify: **{vs_haproxy:.2f}x** (target >= {TARGET_VS_HAPROXY}x: {'met' if vs_haproxy >= TARGET_VS_HAPROXY else 'missed'})")
+    lines.append(f"- cognate / plain nginx proxy: **{vs_nginx:.2f}x** (target >= {TARGET_VS_NGINX}x: {'met' if vs_nginx >= TARGET_VS_NGINX else 'missed'})")
+    half = {n: parse_wrk(f"{out}/{n}.half.txt") for n in ("direct", "cognate")}
+    added = half["cognate"]["p99_ms"] - half["direct"]["p99_ms"]
+    lines.append(
+        f"- at half of cognate's peak ({half['cognate']['rps']:,.0f} req/s): p99 {half['cognate']['p99_ms']:.2f} ms through cognate, "
+        f"{half['direct']['p99_ms']:.2f} ms direct ({half['direct']['rps']:,.0f} req/s): added p99 **{added:.2f} ms** "
+        f"(target <= {TARGET_ADDED_P99_MS} ms: {'met' if added <= TARGET_ADDED_P99_MS else 'missed'})"
+    )
+    text = "\n".join(lines) + "\n"
+    open(f"{out}/results.md", "w").write(text)
+    print(text)
+    bad = any(peak[n]["non2xx"] or peak[n]["socket_errors"] for n, _ in names)
+    return 1 if bad else 0
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    s = sub.add_parser("setup")
+    s.add_argument("--endpoint", required=True)
+    s.add_argument("--backend", required=True)
+    s.add_argument("--out", required=True)
+    r = sub.add_parser("report")
+    r.add_argument("--out", required=True)
+    args = ap.parse_args()
+    if args.cmd == "setup":
+        setup(args)
+        return 0
+    return report(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,356 @@
+//! The authorize phase: the Cognito user pool authorizer.
+//!
+//! The token is read from the authorizer's identity source header (raw or
+//! after `Bearer `), its signature is checked with the key its `kid` names
+//! among the keys of the pool whose issuer equals its `iss` (RS256 only),
+//! and its expiry by the injected clock. A method without authorization
+//! scopes then wants an ID token whose `aud` matches the authorizer's
+//! validation expression (a regex matching the whole value); a method with
+//! scopes wants an access token whose `scope` holds one of them.
+//!
+//! A verified token is remembered per authorizer for the authorizer's result
+//! TTL and never past its `exp`, so a token costs one RSA verification per
+//! TTL. The cache is sharded: a hit takes one shard's read lock.
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+use cognate_apigw::model::Authorizer;
+use cognate_tokens::TokenError;
+use http::{HeaderMap, HeaderName};
+use regex::Regex;
+use serde_json::{Map, Value};
+
+use crate::issuers::Issuer;
+use crate::responses::{Reject, ResponseType};
+
+/// A verified token's claims, shared with the later phases.
+pub type Claims = Arc<Map<String, Value>>;
+
+/// The message of a token that verifies but has expired.
+pub const EXPIRED_MESSAGE: &str = "The incoming token has expired";
+
+/// The header an authorizer reads when it names none.
+const DEFAULT_IDENTITY_SOURCE: &str = "method.request.header.Authorization";
+/// The result TTL when the authorizer names none, and the largest allowed.
+const DEFAULT_TTL_SECS: i64 = 300;
+const MAX_TTL_SECS: i64 = 3600;
+
+const SHARDS: usize = 16;
+/// Tokens remembered per authorizer, at most.
+const CACHE_CAPACITY: usize = 32 * 1024;
+
+/// How a method is authorized, decided when the deployment is installed.
+#[derive(Debug)]
+pub enum MethodAuth {
+    /// `NONE`: every request passes.
+    Open,
+    /// `COGNITO_USER_POOLS`; with scopes, access tokens are wanted.
+    Cognito {
+        authorizer: Arc<CognitoAuthorizer>,
+        scopes: Vec<String>,
+    },
+    /// An authorizer this server does not run (`AWS_IAM`, `CUSTOM`) or one
+    /// that cannot be used: no request passes. The reason is logged at install.
+    Refused(String),
+}
+
+impl MethodAuth {
+    /// Authorizes a request: its claims when a Cognito authorizer ran.
+    pub fn run(&self, headers: &HeaderMap, now: i64) -> Result<Option<Claims>, Reject> {
+        match self {
+            MethodAuth::Open => Ok(None),
+            MethodAuth::Cognito { authorizer, scopes } => {
+                authorizer.authorize(headers, scopes, now).map(Some)
+            }
+            MethodAuth::Refused(_) => Err(Reject::new(ResponseType::AuthorizerConfigurationError)),
+        }
+    }
+}
+
+/// One deployed `COGNITO_USER_POOLS` authorizer.
+pub struct CognitoAuthorizer {
+    header: HeaderName,
+    issuers: Vec<Arc<Issuer>>,
+    /// `^(?:identityValidationExpression)$`.
+    audience: Option<Regex>,
+    ttl_secs: i64,
+    cache: TokenCache,
+}
+
+impl std::fmt::Debug for CognitoAuthorizer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CognitoAuthorizer")
+            .field("header", &self.header)
+            .field("issuers", &self.issuers)
+            .field("audience", &self.audience.as_ref().map(Regex::as_str))
+            .field("ttl_secs", &self.ttl_secs)
+            .finish()
+    }
+}
+
+/// A token that verified, as remembered.
+#[derive(Clone)]
+struct Verified {
+    claims: Claims,
+    /// Whether `aud` matches the validation expression (true without one).
+    audience_ok: bool,
+    /// Remembered until then (epoch seconds): the TTL, never past `exp`.
+    until: i64,
+}
+
+fn unauthorized() -> Reject {
+    Reject::new(ResponseType::Unauthorized)
+}
+
+impl CognitoAuthorizer {
+    /// Prepares an authorizer whose pools resolved to `issuers`.
+    pub fn compile(authorizer: &Authorizer, issuers: Vec<Arc<Issuer>>) -> Result<Self, String> {
+        let source = authorizer
+            .identity_source
+            .as_deref()
+            .unwrap_or(DEFAULT_IDENTITY_SOURCE)
+            .trim();
+        let header = source
+            .strip_prefix("method.request.header.")
+            .and_then(|name| HeaderName::from_bytes(name.as_bytes()).ok())
+            .ok_or_else(|| format!("identity source {source} is not a request header"))?;
+        let audience = match authorizer.identity_validation_expression.as_deref() {
+            None | Some("") => None,
+            Some(expr) => Some(
+                Regex::new(&format!("^(?:{expr})$"))
+                    .map_err(|e| format!("identity validation expression {expr}: {e}"))?,
+            ),
+        };
+        if issuers.is_empty() {
+            return Err("no provider ARNs".into());
+        }
+        Ok(CognitoAuthorizer {
+            header,
+            issuers,
+            audience,
+            ttl_secs: authorizer
+                .authorizer_result_ttl_in_seconds
+                .unwrap_or(DEFAULT_TTL_SECS)
+                .clamp(0, MAX_TTL_SECS),
+            cache: TokenCache::new(),
+        })
+    }
+
+    /// The issuers whose tokens this authorizer accepts.
+    pub fn issuers(&self) -> &[Arc<Issuer>] {
+        &self.issuers
+    }
+
+    /// Authorizes a request for a method with these `scopes` at `now`
+    /// (epoch seconds): the token's claims, or why not.
+    pub fn authorize(
+        &self,
+        headers: &HeaderMap,
+        scopes: &[String],
+        now: i64,
+    ) -> Result<Claims, Reject> {
+        let token = headers
+            .get(&self.header)
+            .and_then(|v| v.to_str().ok())
+            .map(strip_bearer)
+            .filter(|t| !t.is_empty())
+            .ok_or_else(unauthorized)?;
+        let verified = if self.ttl_secs == 0 {
+            self.verify(token, now)?
+        } else {
+            let digest = cognate_tokens::sha256(token.as_bytes());
+            match self.cache.get(&digest, now) {
+                Some(hit) => hit,
+                None => {
+                    let verified = self.verify(token, now)?;
+                    self.cache.insert(digest, verified.clone(), now);
+                    verified
+                }
+            }
+        };
+        if permits(&verified, scopes) {
+            Ok(verified.claims)
+        } else {
+            Err(unauthorized())
+        }
+    }
+
+    /// Checks signature, issuer and expiry.
+    fn verify(&self, token: &str, now: i64) -> Result<Verified, Reject> {
+        let (_, unverified) =
+            cognate_tokens::decode_unverified(token).map_err(|_| unauthorized())?;
+        let iss = unverified
+            .get("iss")
+            .and_then(Value::as_str)
+            .ok_or_else(unauthorized)?;
+        let issuer = self
+            .issuers
+            .iter()
+            .find(|i| i.iss() == iss)
+            .ok_or_else(unauthorized)?;
+        let claims = match cognate_tokens::verify(token, &issuer.keys()) {
+            Ok(v) => v.claims,
+            Err(TokenError::UnknownKey) => {
+                issuer.key_missing();
+                return Err(unauthorized());
+            }
+            Err(_) => return Err(unauthorized()),
+        };
+        if claims.get("iss").and_then(Value::as_str) != Some(issuer.iss()) {
+            return Err(unauthorized());
+        }
+        match cognate_tokens::check_expiry(&claims, now) {
+            Ok(()) => {}
+            Err(TokenError::Expired) => {
+                return Err(Reject::with_message(
+                    ResponseType::Unauthorized,
+                    EXPIRED_MESSAGE,
+                ))
+            }
+            Err(_) => return Err(unauthorized()),
+        }
+        let exp = claims
+            .get("exp")
+            .and_then(|e| e.as_i64().or_else(|| e.as_f64().map(|f| f as i64)))
+            .unwrap_or(i64::MAX);
+        let audience_ok = match &self.audience {
+            None => true,
+            Some(re) => match claims.get("aud") {
+                Some(Value::String(aud)) => re.is_match(aud),
+                Some(Value::Array(auds)) => auds
+                    .iter()
+                    .any(|a| a.as_str().is_some_and(|a| re.is_match(a))),
+                _ => false,
+            },
+        };
+        Ok(Verified {
+            claims: Arc::new(claims),
+            audience_ok,
+            until: exp.min(now.saturating_add(self.ttl_secs)),
+        })
+    }
+}
+
+/// The token in a header value: after `Bearer ` when present.
+fn strip_bearer(value: &str) -> &str {
+    let value = value.trim();
+    match value.split_once(' ') {
+        Some((scheme, rest)) if scheme.eq_ignore_ascii_case("bearer") => rest.trim(),
+        _ => value,
+    }
+}
+
+/// Whether a verified token suits a method with these scopes.
+fn permits(verified: &Verified, scopes: &[String]) -> bool {
+    let token_use = verified.claims.get("token_use").and_then(Value::as_str);
+    if scopes.is_empty() {
+        return token_use == Some("id") && verified.audience_ok;
+    }
+    token_use == Some("access")
+        && verified
+            .claims
+            .get("scope")
+            .and_then(Value::as_str)
+            .is_some_and(|granted| {
+                granted
+                    .split_whitespace()
+                    .any(|g| scopes.iter().any(|s| s == g))
+            })
+}
+
+/// Verified tokens by SHA-256 of the token, in shards.
+struct TokenCache {
+    shards: Vec<RwLock<HashMap<[u8; 32], Verified>>>,
+}
+
+impl TokenCache {
+    fn new() -> Self {
+        TokenCache {
+            shards: (0..SHARDS).map(|_| RwLock::new(HashMap::new())).collect(),
+        }
+    }
+
+    fn shard(&self, digest: &[u8; 32]) -> &RwLock<HashMap<[u8; 32], Verified>> {
+        &self.shards[usize::from(digest[0]) % SHARDS]
+    }
+
+    fn get(&self, digest: &[u8; 32], now: i64) -> Option<Verified> {
+        let shard = self.shard(digest).read().unwrap_or_else(|p| p.into_inner());
+        shard.get(digest).filter(|v| now < v.until).cloned()
+    }
+
+    fn insert(&self, digest: [u8; 32], verified: Verified, now: i64) {
+        if verified.until <= now {
+            return;
+        }
+        let mut shard = self
+            .shard(&digest)
+            .write()
+            .unwrap_or_else(|p| p.into_inner());
+        let capacity = CACHE_CAPACITY / SHARDS;
+        if shard.len() >= capacity {
+            shard.retain(|_, v| now < v.until);
+        }
+        if shard.len() >= capacity {
+            // Still full of live tokens: drop an arbitrary eighth.
+            let victims: Vec<[u8; 32]> = shard.keys().take(capacity / 8 + 1).copied().collect();
+            for key in victims {
+                shard.remove(&key);
+            }
+        }
+        shard.insert(digest, verified);
+    }
+
+    #[cfg(test)]
+    fn len(&self) -> usize {
+        self.shards
+            .iter()
+            .map(|s| s.read().unwrap_or_else(|p| p.into_inner()).len())
+            .sum()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn verified(until: i64) -> Verified {
+        Verified {
+            claims: Arc::new(Map::new()),
+            audience_ok: true,
+            until,
+        }
+    }
+
+    #[test]
+    fn bearer_prefix_is_optional_and_case_insensitive() {
+        assert_eq!(strip_bearer("abc.def.ghi"), "abc.def.ghi");
+        assert_eq!(strip_bearer("Bearer abc.def.ghi"), "abc.def.ghi");
+        assert_eq!(strip_bearer("bearer  abc "), "abc");
+    }
+
+    #[test]
+    fn cache_forgets_entries_at_their_deadline() {
+        let cache = TokenCache::new();
+        cache.insert([1; 32], verified(100), 50);
+        assert!(cache.get(&[1; 32], 99).is_some());
+        assert!(cache.get(&[1; 32], 100).is_none());
+        cache.insert([2; 32], verified(50), 50);
+        assert!(
+            cache.get(&[2; 32], 10).is_none(),
+            "dead entries are not stored"
+        );
+    }
+
+    #[test]
+    fn cache_stays_bounded_when_full_of_live_entries() {
+        let cache = TokenCache::new();
+        for i in 0..(CACHE_CAPACITY as u32 * 2) {
+            let mut digest = [0u8; 32];
+            digest[..4].copy_from_slice(&i.to_le_bytes());
+            cache.insert(digest, verified(1_000), 0);
+        }
+        assert!(cache.len() <= CACHE_CAPACITY);
+    }
+}

@@ -1,0 +1,189 @@
+//! The upstream HTTP(S) client: one pool of HTTP/1.1 keep-alive
+//! connections for plain and TLS backends. Certificates are checked against
+//! the system's trust store; a second client that skips the check serves
+//! the integrations whose `tlsConfig.insecureSkipVerification` is set.
+//! Proxy environment variables are not read.
+
+use std::error::Error as _;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::Body;
+use http::{Request, Response};
+use hyper::body::Incoming;
+use hyper_rustls::HttpsConnector;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::{TokioExecutor, TokioTimer};
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::crypto::{verify_tls12_signature, verify_tls13_signature, CryptoProvider};
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::{ClientConfig, DigitallySignedStruct, SignatureScheme};
+
+use super::{IntegrationError, IntegratorConfig};
+
+type Pool = Client<HttpsConnector<HttpConnector>, Body>;
+
+/// How long an idle pooled connection is kept.
+const IDLE_TIMEOUT: Duration = Duration::from_secs(90);
+
+/// The two upstream clients (verifying and not).
+pub(crate) struct Upstream {
+    verified: Pool,
+    unverified: Pool,
+}
+
+impl Upstream {
+    pub(crate) fn new(config: &IntegratorConfig) -> Upstream {
+        let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+        let verifier: Arc<dyn ServerCertVerifier> = match rustls_platform_verifier::Verifier::new(
+            provider.clone(),
+        ) {
+            Ok(verifier) => Arc::new(verifier),
+            Err(e) => {
+                tracing::warn!(error = %e, "no trusted CA certificates; https integrations will fail verification");
+                Arc::new(FixedVerdict {
+                    provider: provider.clone(),
+                    accept: false,
+                })
+            }
+        };
+        Upstream {
+            verified: pool(config, tls_config(&provider, verifier)),
+            unverified: pool(
+                config,
+                tls_config(
+                    &provider,
+                    Arc::new(FixedVerdict {
+                        provider: provider.clone(),
+                        accept: true,
+                    }),
+                ),
+            ),
+        }
+    }
+
+    /// Sends `req` and waits for the response head for at most `timeout`.
+    pub(crate) async fn send(
+        &self,
+        req: Request<Body>,
+        insecure: bool,
+        timeout: Duration,
+    ) -> Result<Response<Incoming>, IntegrationError> {
+        let client = if insecure {
+            &self.unverified
+        } else {
+            &self.verified
+        };
+        match tokio::time::timeout(timeout, client.request(req)).await {
+            Err(_) => Err(IntegrationError::Timeout),
+            Ok(Err(e)) => Err(IntegrationError::Failure(describe(&e))),
+            Ok(Ok(response)) => Ok(response),
+        }
+    }
+}
+
+/// The error with its chain of causes, e.g. `client error (Connect): tcp
+/// connect error: Connection refused (os error 111)`.
+fn describe(e: &hyper_util::client::legacy::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+fn tls_config(
+    provider: &Arc<CryptoProvider>,
+    verifier: Arc<dyn ServerCertVerifier>,
+) -> ClientConfig {
+    ClientConfig::builder_with_provider(provider.clone())
+        .with_safe_default_protocol_versions()
+        // aws-lc-rs's default provider supports the default protocol versions.
+        .expect("the aws-lc-rs provider supports TLS 1.2 and 1.3")
+        .dangerous()
+        .with_custom_certificate_verifier(verifier)
+        .with_no_client_auth()
+}
+
+fn pool(config: &IntegratorConfig, tls: ClientConfig) -> Pool {
+    let mut http = HttpConnector::new();
+    http.enforce_http(false);
+    http.set_nodelay(true);
+    http.set_connect_timeout(Some(config.connect_timeout));
+    let connector = hyper_rustls::HttpsConnectorBuilder::new()
+        .with_tls_config(tls)
+        .https_or_http()
+        .enable_http1()
+        .wrap_connector(http);
+    Client::builder(TokioExecutor::new())
+        .pool_max_idle_per_host(config.max_idle_per_host)
+        .pool_idle_timeout(IDLE_TIMEOUT)
+        .pool_timer(TokioTimer::new())
+        .build(connector)
+}
+
+/// A verifier that does not consult a trust store: it accepts every
+/// certificate chain (`insecureSkipVerification`) or refuses every one (no
+/// CA certificates on the system). Handshake signatures are still checked.
+#[derive(Debug)]
+struct FixedVerdict {
+    provider: Arc<CryptoProvider>,
+    accept: bool,
+}
+
+impl ServerCertVerifier for FixedVerdict {
+    fn verify_server_cert(
+        &self,
+        _end_entity: &CertificateDer<'_>,
+        _intermediates: &[CertificateDer<'_>],
+        _server_name: &ServerName<'_>,
+        _ocsp_response: &[u8],
+        _now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        if self.accept {
+            Ok(ServerCertVerified::assertion())
+        } else {
+            Err(rustls::Error::General(
+                "no CA certificates were found on this system".into(),
+            ))
+        }
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.provider
+            .signature_verification_algorithms
+            .supported_schemes()
+    }
+}
