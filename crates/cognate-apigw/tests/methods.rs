@@ -327,6 +327,17 @@ async fn http_integrations_need_an_absolute_uri_and_a_method() {
 }
 
 #[tokio::test]
+async fn http_integration_uri_may_start_with_a_stage_variable() {
+    let (app, uri) = with_method("GET").await;
+    app.put(
+        &format!("{uri}/integration"),
+        json!({ "type": "HTTP_PROXY", "httpMethod": "GET", "uri": "${stageVariables.backend}/pets" }),
+    )
+    .await
+    .assert_status(201);
+}
+
+#[tokio::test]
 async fn mock_integration_needs_no_uri_and_lowercase_type_is_upper_cased() {
     let (app, uri) = with_method("OPTIONS").await;
     let r = app

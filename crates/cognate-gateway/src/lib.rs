@@ -18,6 +18,8 @@
 //! user pool keys are held in memory ([`issuers`]).
 //!
 //! Invocation URLs are recognised by [`Gateway::invocation`] ([`invocation`]).
+//! The gateway also answers the control plane's `TestInvokeAuthorizer`: it
+//! implements [`AuthorizerTester`](cognate_apigw::service::authorizers::AuthorizerTester).
 #![forbid(unsafe_code)]
 
 pub mod access_log;
@@ -29,6 +31,7 @@ mod reload;
 pub mod responses;
 pub mod route;
 pub mod table;
+mod tester;
 pub mod usage;
 
 use std::collections::BTreeMap;
@@ -153,13 +156,8 @@ impl Gateway {
         let method = req.method().clone();
 
         let admitted = self.admit(stage, &inv, &req);
-        let sub = admitted
-            .as_ref()
-            .ok()
-            .and_then(|a| a.claims.as_ref())
-            .and_then(|c| c.get("sub"))
-            .and_then(|s| s.as_str())
-            .map(str::to_owned);
+        // The claims outlive the request for the access log (a shared Arc).
+        let claims = admitted.as_ref().ok().and_then(|a| a.claims.clone());
         let mut response = match admitted {
             Err(reject) => render(
                 stage,
@@ -189,7 +187,10 @@ impl Gateway {
             path: &inv.path,
             status: response.status().as_u16(),
             latency_us: started.elapsed().as_micros().try_into().unwrap_or(u64::MAX),
-            sub: sub.as_deref(),
+            sub: claims
+                .as_ref()
+                .and_then(|c| c.get("sub"))
+                .and_then(|s| s.as_str()),
         });
         response
     }

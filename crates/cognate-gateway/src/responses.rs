@@ -126,7 +126,8 @@ impl Reject {
         }
     }
 
-    fn message(&self) -> &str {
+    /// The message the response carries.
+    pub fn message(&self) -> &str {
         self.message
             .as_deref()
             .unwrap_or_else(|| self.kind.default_message())

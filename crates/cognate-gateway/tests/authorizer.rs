@@ -3,7 +3,7 @@
 
 mod common;
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
@@ -295,12 +295,10 @@ async fn open_methods_need_no_token() {
 async fn claims_and_the_token_reach_an_http_proxy_backend() {
     let echo = Echo::start().await;
     let mut integration = proxy_to(&echo.url("/backend"));
-    integration.request_parameters = HashMap::from([(
+    integration.request_parameters = BTreeMap::from([(
         "integration.request.header.x-user-sub".to_string(),
         "context.authorizer.claims.sub".to_string(),
-    )])
-    .into_iter()
-    .collect();
+    )]);
     let api = Api::new(API_ID).authorizer(authorizer("auth01")).method(
         "/me",
         "GET",

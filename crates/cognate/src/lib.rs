@@ -88,7 +88,7 @@ async fn serve(args: &ServeArgs, env: &dyn Env) -> anyhow::Result<()> {
         .with_context(|| format!("binding {}", cfg.listen))?;
     let bound = listener.local_addr().context("reading the bound address")?;
     let app = server::build_app(&cfg, bound).await?;
-    apply::apply_on_start(&cfg, app.router.clone()).await?;
+    apply::apply_on_start(&cfg, app.frontend.control().clone()).await?;
     tracing::info!(addr = %bound, issuer = %app.issuer_url, "listening");
 
     let mut out = std::io::stdout().lock();
@@ -101,7 +101,7 @@ async fn serve(args: &ServeArgs, env: &dyn Env) -> anyhow::Result<()> {
     let housekeeping = tokio::spawn(housekeeping(app.svc.clone()));
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let reloader = app.reloader;
-    let mut server = tokio::spawn(server::serve(listener, app.router, async {
+    let mut server = tokio::spawn(server::serve(listener, app.frontend, async {
         let _ = stop_rx.await;
     }));
     tokio::select! {

@@ -10,11 +10,15 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{bail, Context};
-use axum::extract::{ConnectInfo, DefaultBodyLimit, Request, State};
+use std::convert::Infallible;
+use std::pin::Pin;
+use std::task::Poll;
+
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Request};
 use axum::http::{header, HeaderName, Method};
-use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use axum::ServiceExt as _;
 use axum::{Json, Router};
 use cognate_apigw::service::ApiGatewayDeps;
 use cognate_apigw::ApiGateway;
@@ -25,6 +29,7 @@ use cognate_core::store::{DocStore, Store};
 use cognate_gateway::integrate::IntegratorConfig;
 use cognate_gateway::{Gateway, GatewayDeps, UserPoolsDirectory};
 use tokio::net::TcpListener;
+use tower::ServiceExt as _;
 use tower_http::cors::{AllowHeaders, AllowMethods, AllowOrigin, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::trace::TraceLayer;
@@ -140,7 +145,8 @@ impl std::fmt::Display for Storage {
 
 /// A wired application, ready to serve, and the facts the banner reports.
 pub struct App {
-    pub router: Router,
+    /// What the listener serves: the gateway and the control plane.
+    pub frontend: Frontend,
     pub svc: Arc<UserPools>,
     pub apigw: Arc<ApiGateway>,
     pub gateway: Arc<Gateway>,
@@ -197,9 +203,10 @@ pub async fn build_app(cfg: &Config, bound: SocketAddr) -> anyhow::Result<App> {
         integrator: IntegratorConfig::default(),
         remote_issuers: cfg.remote_issuers.clone(),
     });
+    apigw.set_authorizer_tester(gateway.clone());
     let reloader = cognate_gateway::spawn_reloader(gateway.clone(), apigw.clone());
     Ok(App {
-        router: router(svc.clone(), apigw.clone(), gateway.clone()),
+        frontend: Frontend::new(gateway.clone(), router(svc.clone(), apigw.clone())),
         svc,
         apigw,
         gateway,
@@ -221,13 +228,10 @@ fn create_private_dir(dir: &Path) -> anyhow::Result<()> {
         .with_context(|| format!("creating the data directory {}", dir.display()))
 }
 
-/// All routes. A request for a deployed API (an invocation URL, see
-/// [`Gateway::invocation`]) goes to the gateway as it came: the API defines
-/// its own CORS and limits. Everything else is the control plane — the
-/// cognito-idp and apigateway APIs — with its HTTP middleware: permissive
-/// CORS for browser SDKs and the body limit. Request traces (DEBUG) cover
-/// both.
-pub fn router(svc: Arc<UserPools>, apigw: Arc<ApiGateway>, gateway: Arc<Gateway>) -> Router {
+/// The control plane's routes — the cognito-idp and apigateway APIs, JWKS
+/// and discovery, `/health` — with their HTTP middleware: request traces
+/// (DEBUG), permissive CORS for browser SDKs and the body limit.
+pub fn router(svc: Arc<UserPools>, apigw: Arc<ApiGateway>) -> Router {
     Router::new()
         .route("/health", get(health))
         .merge(cognate_idp::routes(svc))
@@ -235,27 +239,60 @@ pub fn router(svc: Arc<UserPools>, apigw: Arc<ApiGateway>, gateway: Arc<Gateway>
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
         .layer(cors())
-        .layer(middleware::from_fn_with_state(gateway, data_plane))
         .layer(TraceLayer::new_for_http())
 }
 
-/// Hands invocation requests to the gateway, the rest to the control plane.
-async fn data_plane(State(gateway): State<Arc<Gateway>>, req: Request, next: Next) -> Response {
-    let host = req
-        .headers()
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .or_else(|| req.uri().host());
-    match gateway.invocation(host, req.uri().path()) {
-        Some(invocation) => {
-            let client = req
-                .extensions()
-                .get::<ConnectInfo<SocketAddr>>()
-                .map(|c| c.0)
-                .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 0)));
-            gateway.handle(invocation, req, client).await
+/// The service a listener serves: a request for a deployed API (an
+/// invocation URL, see [`Gateway::invocation`]) goes to the gateway as it
+/// came — the API defines its own CORS and limits, and the gateway writes
+/// its own access log — and everything else to the control plane.
+#[derive(Clone)]
+pub struct Frontend {
+    gateway: Arc<Gateway>,
+    control: Router,
+}
+
+impl Frontend {
+    pub fn new(gateway: Arc<Gateway>, control: Router) -> Self {
+        Frontend { gateway, control }
+    }
+
+    /// The control plane alone (what `apply` talks to in process).
+    pub fn control(&self) -> &Router {
+        &self.control
+    }
+}
+
+impl tower::Service<Request> for Frontend {
+    type Response = Response;
+    type Error = Infallible;
+    type Future = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
+
+    fn poll_ready(&mut self, _cx: &mut std::task::Context<'_>) -> Poll<Result<(), Infallible>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, req: Request) -> Self::Future {
+        let host = req
+            .headers()
+            .get(header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .or_else(|| req.uri().host());
+        match self.gateway.invocation(host, req.uri().path()) {
+            Some(invocation) => {
+                let client = req
+                    .extensions()
+                    .get::<ConnectInfo<SocketAddr>>()
+                    .map(|c| c.0)
+                    .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 0)));
+                let gateway = self.gateway.clone();
+                Box::pin(async move { Ok(gateway.handle(invocation, req, client).await) })
+            }
+            None => {
+                let control = self.control.clone();
+                Box::pin(async move { control.oneshot(req).await })
+            }
         }
-        None => next.run(req).await,
     }
 }
 
@@ -291,9 +328,17 @@ fn cors() -> CorsLayer {
 /// and waits for in-flight requests to finish.
 pub async fn serve(
     listener: TcpListener,
-    app: Router,
+    app: Frontend,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    use axum::serve::ListenerExt;
+    // Responses go out as soon as they are written: no Nagle delay on small
+    // writes (a proxied response's head and body arrive separately).
+    let listener = listener.tap_io(|tcp| {
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::debug!(error = %e, "cannot set TCP_NODELAY");
+        }
+    });
     axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),

@@ -128,7 +128,7 @@ impl Server {
     }
 
     fn transport(&self) -> InProcess {
-        InProcess::new(self.app.router.clone())
+        InProcess::new(self.app.frontend.control().clone())
     }
 
     /// Applies `declarations` and returns what happened.

@@ -59,7 +59,7 @@ async fn start(dir: &TempDir) -> (SocketAddr, oneshot::Sender<()>, tokio::task::
     let app = server::build_app(&config(dir.path()), addr).await.unwrap();
     let (tx, rx) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
-        server::serve(listener, app.router, async {
+        server::serve(listener, app.frontend, async {
             let _ = rx.await;
         })
         .await
@@ -249,7 +249,7 @@ async fn start_with(
     let storage = app.storage.clone();
     let (tx, rx) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
-        server::serve(listener, app.router, async {
+        server::serve(listener, app.frontend, async {
             let _ = rx.await;
         })
         .await

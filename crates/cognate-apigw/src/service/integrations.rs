@@ -67,8 +67,13 @@ pub struct PutMethodResponse {
 }
 
 /// An absolute `http(s)://host…` URL; the host and path may hold
-/// `${stageVariables.x}` and the path `{param}`.
+/// `${stageVariables.x}` and the path `{param}`. A URI that starts with a
+/// stage variable (`${stageVariables.url}/pets`) is accepted too: it is an
+/// absolute URL once the stage fills it in, which the gateway checks.
 fn is_http_url(uri: &str) -> bool {
+    if uri.starts_with("${stageVariables.") {
+        return true;
+    }
     let lower = uri.to_ascii_lowercase();
     let rest = lower
         .strip_prefix("https://")

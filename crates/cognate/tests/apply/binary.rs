@@ -16,7 +16,7 @@ async fn listen(dir: &TempDir) -> (String, tokio::sync::oneshot::Sender<()>) {
     let cfg = config(dir.path(), "").unwrap();
     let app = server::build_app(&cfg, addr).await.unwrap();
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(server::serve(listener, app.router, async {
+    tokio::spawn(server::serve(listener, app.frontend, async {
         let _ = rx.await;
     }));
     (format!("http://{addr}"), tx)
