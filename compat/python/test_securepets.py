@@ -253,3 +253,67 @@ def test_get_stages_and_deployments_describe_the_deployed_api(pets, ag):
     deployment = ag.get_deployment(restApiId=pets.api_id, deploymentId=stages[0]["deploymentId"], embed=["apisummary"])
     assert deployment["apiSummary"]["/pets"]["PURCHASE"]["authorizationType"] == "COGNITO_USER_POOLS"
     assert deployment["apiSummary"]["/health"]["GET"]["authorizationType"] == "NONE"
+
+
+# --- TestInvokeAuthorizer -------------------------------------------------------------------------
+
+
+def test_test_invoke_authorizer_reports_the_claims_of_a_valid_token(pets, ag, id_token):
+    out = ag.test_invoke_authorizer(
+        restApiId=pets.api_id, authorizerId=pets.authorizer_id, headers={"Authorization": id_token}
+    )
+    assert out["clientStatus"] == 200
+    assert out["claims"]["sub"] == claims(id_token)["sub"]
+    assert out["claims"]["token_use"] == "id"
+
+
+def test_test_invoke_authorizer_refuses_a_forged_token(pets, ag, id_token):
+    out = ag.test_invoke_authorizer(
+        restApiId=pets.api_id,
+        authorizerId=pets.authorizer_id,
+        headers={"Authorization": tamper_payload(id_token, sub="someone-else")},
+    )
+    assert out["clientStatus"] == 401
+    assert not out.get("claims")
+
+
+# --- API keys and usage plans ---------------------------------------------------------------------
+
+
+def test_api_key_required_method_needs_a_key_of_a_plan_on_the_stage(cog, ag, backend):
+    api = ag.create_rest_api(name="keyed")
+    res = ag.create_resource(restApiId=api["id"], parentId=api["rootResourceId"], pathPart="items")
+    ag.put_method(
+        restApiId=api["id"], resourceId=res["id"], httpMethod="GET", authorizationType="NONE", apiKeyRequired=True
+    )
+    ag.put_integration(
+        restApiId=api["id"],
+        resourceId=res["id"],
+        httpMethod="GET",
+        type="HTTP_PROXY",
+        integrationHttpMethod="GET",
+        uri=f"{backend.url}/items",
+    )
+    ag.create_deployment(restApiId=api["id"], stageName="prod")
+    key = ag.create_api_key(name="partner", enabled=True)
+    stray = ag.create_api_key(name="stray", enabled=True, value="stray-key-0123456789abcdef")
+    plan = ag.create_usage_plan(
+        name="partners",
+        apiStages=[{"apiId": api["id"], "stage": "prod"}],
+        throttle={"rateLimit": 1000, "burstLimit": 100},
+        quota={"limit": 3, "period": "DAY"},
+    )
+    ag.create_usage_plan_key(usagePlanId=plan["id"], keyId=key["id"], keyType="API_KEY")
+    url = f"{cog.url}/_aws/execute-api/{api['id']}/prod/items"
+
+    missing = requests.get(url, timeout=10)
+    assert missing.status_code == 403
+    assert missing.json() == {"message": "Forbidden"}
+    assert requests.get(url, headers={"x-api-key": stray["value"]}, timeout=10).status_code == 403
+    for _ in range(3):
+        ok = requests.get(url, headers={"x-api-key": key["value"]}, timeout=10)
+        assert ok.status_code == 200, ok.text
+        assert ok.json()["path"] == "/items"
+    over = requests.get(url, headers={"x-api-key": key["value"]}, timeout=10)
+    assert over.status_code == 429
+    assert over.json() == {"message": "Limit Exceeded"}

@@ -27,6 +27,10 @@ pub(crate) const X_FORWARDED_FOR: HeaderName = HeaderName::from_static("x-forwar
 /// `Keep-Alive`, `Proxy-*`, `TE`, `Trailer`, `Transfer-Encoding` and
 /// `Upgrade`.
 pub(crate) fn strip_hop_by_hop(headers: &mut HeaderMap) {
+    // Most messages carry none: one pass over the names settles that.
+    if !headers.keys().any(is_hop_by_hop) {
+        return;
+    }
     let mut named: Vec<HeaderName> = Vec::new();
     for value in headers.get_all(CONNECTION) {
         let Ok(text) = value.to_str() else { continue };
@@ -48,6 +52,17 @@ pub(crate) fn strip_hop_by_hop(headers: &mut HeaderMap) {
         headers.remove(name);
     }
     headers.remove(UPGRADE);
+}
+
+/// Whether `name` is one of the hop-by-hop headers or `Connection`, which
+/// may name others.
+fn is_hop_by_hop(name: &HeaderName) -> bool {
+    let name = name.as_str();
+    name.starts_with("proxy-")
+        || matches!(
+            name,
+            "connection" | "keep-alive" | "te" | "trailer" | "transfer-encoding" | "upgrade"
+        )
 }
 
 /// Appends the client's address to `X-Forwarded-For` (joining any values
@@ -94,6 +109,21 @@ mod tests {
         let mut left: Vec<&str> = headers.keys().map(HeaderName::as_str).collect();
         left.sort_unstable();
         assert_eq!(left, ["authorization", "x-kept"]);
+    }
+
+    #[test]
+    fn a_header_only_proxy_prefixed_or_named_by_connection_alone_is_removed() {
+        for (name, removed) in [("proxy-x", true), ("upgrade", true), ("x-te", false)] {
+            let mut headers = HeaderMap::new();
+            headers.insert(HeaderName::from_static(name), HeaderValue::from_static("1"));
+            headers.insert(
+                HeaderName::from_static("x-kept"),
+                HeaderValue::from_static("1"),
+            );
+            strip_hop_by_hop(&mut headers);
+            assert_eq!(!headers.contains_key(name), removed, "{name}");
+            assert!(headers.contains_key("x-kept"));
+        }
     }
 
     #[test]
