@@ -45,6 +45,7 @@ use cognate_apigw::model::LiveConfig;
 use cognate_core::clock::Clock;
 use http::header::{HeaderName, HeaderValue};
 use http::{HeaderMap, Request, Response, Uri};
+use http_body_util::Limited;
 use tokio::sync::watch;
 
 use crate::access_log::RequestIds;
@@ -82,6 +83,19 @@ pub struct Gateway {
     installing: tokio::sync::Mutex<()>,
     installs: watch::Sender<u64>,
     request_ids: RequestIds,
+}
+
+/// API Gateway's payload limit. A request that declares a larger body is
+/// refused with REQUEST_TOO_LARGE (413); a streamed body that grows past it
+/// is cut off, and the backend sees an aborted request.
+pub const MAX_PAYLOAD: usize = 10 * 1024 * 1024;
+
+/// The request's `Content-Length`, when it has a valid one.
+fn declared_length(headers: &HeaderMap) -> Option<u64> {
+    headers
+        .get(http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse().ok())
 }
 
 /// A request that passed route, authorize and API key.
@@ -169,6 +183,7 @@ impl Gateway {
                 &[],
             ),
             Ok(admitted) => {
+                let req = req.map(|body| Body::new(Limited::new(body, MAX_PAYLOAD)));
                 self.integrate(admitted, &request_id, &inv, req, client)
                     .await
             }
@@ -210,6 +225,9 @@ impl Gateway {
             .ok_or_else(not_found)?;
         let index = *found.value;
         let method = &stage.methods[index];
+        if declared_length(req.headers()).is_some_and(|n| n > MAX_PAYLOAD as u64) {
+            return Err(Reject::new(ResponseType::RequestTooLarge));
+        }
 
         let now_ms = self.clock.now_ms();
         let claims = method.auth.run(req.headers(), now_ms.div_euclid(1000))?;

@@ -221,3 +221,16 @@ async fn unreachable_backend_is_502_integration_failure() {
     reply.assert_gateway(502, "Internal server error", "InternalServerErrorException");
     assert_eq!(reply.header("x-origin"), Some("https://app.example"));
 }
+
+#[tokio::test]
+async fn a_request_declaring_more_than_ten_mebibytes_is_413_request_too_long() {
+    let echo = Echo::start().await;
+    let api = Api::new(API_ID).method("/pets", "POST", open_to(proxy_to(&echo.url("/pets"))));
+    let h = Harness::serving(vec![api.stage()]).await;
+    let reply = h
+        .call("POST", "/pets", &[("content-length", "10485761")])
+        .await;
+    reply.assert_gateway(413, "Request Too Long", "RequestTooLargeException");
+    let reply = h.call("POST", "/pets", &[("content-length", "0")]).await;
+    assert_eq!(reply.status.as_u16(), 200, "{}", reply.body);
+}
