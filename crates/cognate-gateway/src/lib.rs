@@ -27,7 +27,7 @@ pub mod authorize;
 pub mod integrate;
 pub mod invocation;
 pub mod issuers;
-mod reload;
+pub mod reload;
 pub mod responses;
 pub mod route;
 pub mod table;

@@ -206,3 +206,56 @@ async fn reloader_installs_at_once_and_after_every_change() {
 
     reloader.abort();
 }
+
+/// Two control planes over one store: two nodes sharing a database.
+async fn two_nodes() -> (Arc<ApiGateway>, Arc<ApiGateway>) {
+    let store: Arc<cognate_store::sqlite::SqliteStore> = Arc::new(
+        cognate_store::sqlite::SqliteStore::open_in_memory()
+            .await
+            .expect("in-memory store"),
+    );
+    let node = |seed: u64| {
+        ApiGateway::new(ApiGatewayDeps {
+            store: store.clone(),
+            clock: Arc::new(ManualClock::new(START_MS)),
+            rng: Arc::new(SeqRng::new(seed)),
+        })
+    };
+    (node(3), node(4))
+}
+
+#[tokio::test]
+async fn reloader_serves_a_deployment_another_node_made_in_the_shared_store() {
+    let (node_a, node_b) = two_nodes().await;
+    let h = Harness::new();
+    let mut installs = h.gw.installs();
+    let poll = std::time::Duration::from_millis(20);
+    let reloader =
+        cognate_gateway::reload::spawn_reloader_polling(h.gw.clone(), node_b.clone(), poll);
+    installs.wait_for(|n| *n >= 1).await.expect("first install");
+
+    // Node A deploys; node B's control plane never hears of it directly.
+    let api = node_a
+        .import_rest_api(OPENAPI.as_bytes(), false)
+        .await
+        .expect("import");
+    node_a
+        .create_deployment(&api.id, deploy_to("prod"))
+        .await
+        .expect("deploy");
+
+    // B notices at its next poll of the store's generation.
+    tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        installs.wait_for(|n| *n >= 2),
+    )
+    .await
+    .expect("installed after a poll")
+    .expect("install");
+    let url = format!("/_aws/execute-api/{}/prod/health", api.id);
+    assert_eq!(
+        h.send("GET", None, &url, &[]).await.assert_ok(),
+        json!({"ok": true})
+    );
+    reloader.abort();
+}

@@ -136,6 +136,12 @@ impl ApiGateway {
         }
     }
 
+    /// The store's document generation: it moves whenever any node writes
+    /// to the documents (see [`DocStore::docs_generation`]).
+    pub async fn stored_generation(&self) -> ApiResult<i64> {
+        Ok(self.store.docs_generation().await?)
+    }
+
     /// Every stage with its deployment, every API key and usage plan.
     pub async fn live(&self) -> ApiResult<LiveConfig> {
         let stages: Vec<(String, Stage)> = self.all_with_ids(kind::STAGE, "").await?;
