@@ -8,12 +8,6 @@ from pycognito.exceptions import ForceChangePasswordException
 
 from cognate_testlib import OTHER_PASSWORD, PASSWORD, SUB_RE, raises_aws, unique, unique_email
 
-# USER_SRP_AUTH arrives with the complete-authentication capability; until then these
-# document the expected behaviour and must fail (strict: an unexpected pass
-# means the marker should go).
-pytestmark = pytest.mark.xfail(reason="USER_SRP_AUTH is not implemented yet", strict=True)
-
-
 
 def _srp(cog, pool_id, client, username, password=PASSWORD):
     return AWSSRP(

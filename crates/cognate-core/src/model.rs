@@ -228,6 +228,10 @@ pub struct User {
     pub enabled: bool,
     /// argon2id PHC string. None for users that never had a password.
     pub password_hash: Option<String>,
+    /// The SRP salt and verifier (`g^x mod N`) for USER_SRP_AUTH, sealed with
+    /// the master key (base64). None until a password is set or used.
+    #[serde(default)]
+    pub srp_verifier: Option<String>,
     /// When the current (temporary) password was set; temporary passwords expire.
     pub password_set_ms: i64,
     /// User attributes except `sub`, which is a column of its own.

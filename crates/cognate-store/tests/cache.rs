@@ -75,6 +75,7 @@ async fn seeded() -> Box<CachedStore<SqliteStore>> {
         status: UserStatus::Confirmed,
         enabled: true,
         password_hash: None,
+        srp_verifier: None,
         password_set_ms: 1,
         attributes: Default::default(),
         created_ms: 1,

@@ -70,7 +70,7 @@ struct SessionState {
     nonce: String,
 }
 
-const INCORRECT: &str = "Incorrect username or password.";
+pub(super) const INCORRECT: &str = "Incorrect username or password.";
 const SESSION_AAD: &[u8] = b"auth-session";
 
 fn flow_not_enabled(flow: &str) -> CoreError {
@@ -110,7 +110,8 @@ impl UserPools {
             ("CUSTOM_AUTH", _) if !client.allows_flow("ALLOW_CUSTOM_AUTH") => {
                 Err(flow_not_enabled("CUSTOM_AUTH"))
             }
-            ("USER_SRP_AUTH" | "CUSTOM_AUTH" | "USER_AUTH", _) => Err(CoreError::invalid(format!(
+            ("USER_SRP_AUTH", _) => self.srp_challenge(&pool, &client, p).await,
+            ("CUSTOM_AUTH" | "USER_AUTH", _) => Err(CoreError::invalid(format!(
                 "The {} flow is not supported by this server yet",
                 req.flow
             ))),
@@ -135,7 +136,7 @@ impl UserPools {
         }
     }
 
-    fn required<'a>(p: &'a BTreeMap<String, String>, name: &str) -> CoreResult<&'a str> {
+    pub(super) fn required<'a>(p: &'a BTreeMap<String, String>, name: &str) -> CoreResult<&'a str> {
         p.get(name)
             .map(String::as_str)
             .filter(|v| !v.is_empty())
@@ -144,7 +145,7 @@ impl UserPools {
 
     /// Checks the secret hash against what the client sent or, failing that,
     /// the internal username (SDKs differ in which they use).
-    fn check_secret_hash_for(
+    pub(super) fn check_secret_hash_for(
         &self,
         client: &AppClient,
         given_name: &str,
@@ -177,7 +178,7 @@ impl UserPools {
             user.as_ref(),
             p.get("SECRET_HASH").map(String::as_str),
         )?;
-        let Some(user) = user else {
+        let Some(mut user) = user else {
             // Spend the time a real check would, so the answer's timing
             // says nothing about which usernames exist.
             let _ = self
@@ -197,6 +198,23 @@ impl UserPools {
         if !ok {
             return Err(CoreError::not_authorized(INCORRECT));
         }
+        if user.srp_verifier.is_none() {
+            // Users created before SRP verifiers were kept gain one on their
+            // first password sign-in.
+            self.set_srp_verifier(&mut user, password);
+            self.store.update_user(&user).await?;
+        }
+        self.after_password(pool, client, user).await
+    }
+
+    /// What follows a proven password (argon2 or SRP): the account checks,
+    /// then tokens or the NEW_PASSWORD_REQUIRED challenge.
+    pub(super) async fn after_password(
+        &self,
+        pool: &UserPool,
+        client: &AppClient,
+        user: User,
+    ) -> CoreResult<AuthOutcome> {
         if !user.enabled {
             return Err(CoreError::not_authorized("User is disabled."));
         }
@@ -382,6 +400,7 @@ impl UserPools {
                 }
                 Self::check_required(&pool, &user.attributes)?;
                 user.password_hash = Some(self.hasher.hash(&*self.rng, new_password).await?);
+                self.set_srp_verifier(&mut user, new_password);
                 user.status = UserStatus::Confirmed;
                 user.password_set_ms = self.clock.now_ms();
                 user.modified_ms = user.password_set_ms;
@@ -390,6 +409,7 @@ impl UserPools {
                     self.mint(&pool, &client, &user, Origin::SignIn).await?,
                 ))
             }
+            "PASSWORD_VERIFIER" => self.srp_verify(&pool, &client, r).await,
             other => Err(CoreError::invalid(format!(
                 "The challenge {other} is not supported by this server yet"
             ))),

@@ -11,6 +11,7 @@ mod keys;
 mod passwords;
 mod pools;
 mod recovery;
+mod srp;
 mod tokens;
 mod users;
 
@@ -32,6 +33,7 @@ pub use groups::GroupSpec;
 pub use keys::KeyRing;
 pub use passwords::{Argon2Params, PasswordHasher};
 pub use pools::{standard_schema, AttributeSpec, PasswordPolicySpec, PoolSettings, PoolSpec};
+pub use srp::{format_timestamp, parse_timestamp, ClientChallenge, SrpClient};
 pub use tokens::AccessContext;
 pub use users::{AdminCreateUser, CodeDelivery, MessageAction, SignUp, SignUpResult};
 

@@ -16,6 +16,7 @@ impl UserPools {
         status: UserStatus,
     ) -> CoreResult<()> {
         user.password_hash = Some(self.hasher.hash(&*self.rng, password).await?);
+        self.set_srp_verifier(&mut user, password);
         user.status = status;
         user.password_set_ms = self.clock.now_ms();
         user.modified_ms = user.password_set_ms;

@@ -157,6 +157,7 @@ impl UserPools {
             status: UserStatus::Unconfirmed,
             enabled: true,
             password_hash: None,
+            srp_verifier: None,
             password_set_ms: now,
             attributes,
             created_ms: now,
@@ -188,6 +189,7 @@ impl UserPools {
         Self::check_required(&pool, &attrs)?;
         let mut user = self.blank_user(&pool, sub, username, attrs);
         user.password_hash = Some(self.hasher.hash(&*self.rng, &req.password).await?);
+        self.set_srp_verifier(&mut user, &req.password);
         self.insert_new_user(&pool, &user).await?;
         let delivery = match self.auto_verify_destination(&pool, &user) {
             Some((medium, dest)) => Some(
@@ -334,6 +336,7 @@ impl UserPools {
                 )));
             }
             user.password_hash = Some(hash);
+            self.set_srp_verifier(&mut user, &temporary);
             user.password_set_ms = self.clock.now_ms();
             user.modified_ms = user.password_set_ms;
             self.store.update_user(&user).await?;
@@ -346,6 +349,7 @@ impl UserPools {
             let mut user = self.blank_user(&pool, sub, username, attrs);
             user.status = UserStatus::ForceChangePassword;
             user.password_hash = Some(hash);
+            self.set_srp_verifier(&mut user, &temporary);
             match self.insert_new_user(&pool, &user).await {
                 Err(CoreError::UsernameExists(_)) => {
                     return Err(CoreError::UsernameExists(

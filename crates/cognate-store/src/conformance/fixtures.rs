@@ -126,6 +126,7 @@ pub(crate) fn user(tag: &str, sub: &str, username: &str) -> User {
         status: UserStatus::Confirmed,
         enabled: true,
         password_hash: Some("$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into()),
+        srp_verifier: None,
         password_set_ms: T0,
         attributes: BTreeMap::from([
             (

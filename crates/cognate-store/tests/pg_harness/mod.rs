@@ -149,6 +149,7 @@ pub fn user(pool_id: &str, sub: &str, username: &str) -> User {
         status: UserStatus::Confirmed,
         enabled: true,
         password_hash: None,
+        srp_verifier: None,
         password_set_ms: 1,
         attributes: [("email".to_string(), format!("{username}@example.com"))].into(),
         created_ms: 1,
