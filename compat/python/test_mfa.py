@@ -9,12 +9,6 @@ import pytest
 
 from cognate_testlib import raises_aws
 
-# TOTP MFA arrives with the complete-authentication capability; until then these
-# document the expected behaviour and must fail (strict: an unexpected pass
-# means the marker should go).
-pytestmark = pytest.mark.xfail(reason="TOTP MFA is not implemented yet", strict=True)
-
-
 
 def _next_window_code(totp: pyotp.TOTP, used_at: float) -> str:
     """A code from a later 30 s step than `used_at` (a step may be accepted only once)."""

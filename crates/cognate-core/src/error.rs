@@ -45,6 +45,12 @@ pub enum CoreError {
     Unauthorized(String),
     #[error("{0}")]
     CodeDeliveryFailure(String),
+    /// VerifySoftwareToken was given a wrong code.
+    #[error("{0}")]
+    EnableSoftwareTokenMfa(String),
+    /// VerifySoftwareToken before AssociateSoftwareToken.
+    #[error("{0}")]
+    SoftwareTokenMfaNotFound(String),
     #[error("{0}")]
     Internal(String),
 }

@@ -30,7 +30,11 @@ pub struct UserPool {
     pub auto_verified_attributes: Vec<String>,
     pub allow_admin_create_user_only: bool,
     pub unused_account_validity_days: u32,
+    /// `OFF`, `ON` (every user signs in with a second factor) or `OPTIONAL`.
     pub mfa_configuration: String,
+    /// Whether TOTP (software token) MFA is available to the pool's users.
+    #[serde(default)]
+    pub software_token_mfa_enabled: bool,
     pub deletion_protection: bool,
     /// Trigger name (e.g. `PreSignUp`) -> target.
     pub lambda_config: BTreeMap<String, String>,
@@ -241,7 +245,44 @@ pub struct User {
     /// Consecutive failed sign-ins and when the last one happened (lockout).
     pub failed_sign_ins: u32,
     pub last_failed_sign_in_ms: i64,
+    /// The user's second factors.
+    #[serde(default)]
+    pub mfa: UserMfa,
     pub passthrough: Passthrough,
+}
+
+/// A user's TOTP (software token) MFA state.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct UserMfa {
+    /// The verified TOTP secret, sealed with the master key (base64).
+    pub totp_secret: Option<String>,
+    /// A secret from AssociateSoftwareToken that VerifySoftwareToken has not
+    /// confirmed yet, sealed like `totp_secret`.
+    pub pending_totp_secret: Option<String>,
+    /// The name the user gave the authenticator when verifying it.
+    pub totp_device_name: Option<String>,
+    /// Whether sign-in asks for a TOTP code (SetUserMFAPreference).
+    pub totp_enabled: bool,
+    /// Whether TOTP is the user's preferred second factor.
+    pub totp_preferred: bool,
+    /// The last 30-second step whose code was accepted: a code is good once.
+    pub last_totp_step: i64,
+}
+
+impl UserMfa {
+    /// The wire names of the enabled second factors (UserMFASettingList).
+    pub fn enabled_methods(&self) -> Vec<&'static str> {
+        if self.totp_enabled {
+            vec!["SOFTWARE_TOKEN_MFA"]
+        } else {
+            Vec::new()
+        }
+    }
+
+    /// The preferred second factor (PreferredMfaSetting), if any.
+    pub fn preferred_method(&self) -> Option<&'static str> {
+        (self.totp_enabled && self.totp_preferred).then_some("SOFTWARE_TOKEN_MFA")
+    }
 }
 
 impl User {

@@ -64,6 +64,8 @@ impl From<CoreError> for ApiError {
             CoreError::UnsupportedTokenType(_) => "UnsupportedTokenTypeException",
             CoreError::Unauthorized(_) => "UnauthorizedException",
             CoreError::CodeDeliveryFailure(_) => "CodeDeliveryFailureException",
+            CoreError::EnableSoftwareTokenMfa(_) => "EnableSoftwareTokenMFAException",
+            CoreError::SoftwareTokenMfaNotFound(_) => "SoftwareTokenMFANotFoundException",
             CoreError::Internal(_) => "InternalErrorException",
         };
         let status = if matches!(e, CoreError::Internal(_)) {

@@ -33,6 +33,7 @@ async fn seeded() -> Box<CachedStore<SqliteStore>> {
         allow_admin_create_user_only: false,
         unused_account_validity_days: 7,
         mfa_configuration: "OFF".into(),
+        software_token_mfa_enabled: false,
         deletion_protection: false,
         lambda_config: Default::default(),
         passthrough: Default::default(),
@@ -81,6 +82,7 @@ async fn seeded() -> Box<CachedStore<SqliteStore>> {
         created_ms: 1,
         modified_ms: 1,
         failed_sign_ins: 0,
+        mfa: Default::default(),
         last_failed_sign_in_ms: 0,
         passthrough: Default::default(),
     };

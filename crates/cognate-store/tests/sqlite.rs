@@ -83,6 +83,7 @@ fn pool(id: &str) -> UserPool {
         allow_admin_create_user_only: false,
         unused_account_validity_days: 7,
         mfa_configuration: "OFF".into(),
+        software_token_mfa_enabled: false,
         deletion_protection: false,
         lambda_config: Default::default(),
         passthrough: Default::default(),
@@ -104,6 +105,7 @@ fn user(pool_id: &str, sub: &str, username: &str) -> User {
         created_ms: 1,
         modified_ms: 1,
         failed_sign_ins: 0,
+        mfa: Default::default(),
         last_failed_sign_in_ms: 0,
         passthrough: Default::default(),
     }

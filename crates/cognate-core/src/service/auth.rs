@@ -61,12 +61,12 @@ pub struct ChallengeResponse {
 
 /// The state an auth `Session` string carries, sealed with the master key.
 #[derive(Debug, Serialize, Deserialize)]
-struct SessionState {
-    pool_id: String,
-    client_id: String,
-    sub: String,
-    challenge: String,
-    expires_ms: i64,
+pub(super) struct SessionState {
+    pub(super) pool_id: String,
+    pub(super) client_id: String,
+    pub(super) sub: String,
+    pub(super) challenge: String,
+    pub(super) expires_ms: i64,
     nonce: String,
 }
 
@@ -191,13 +191,15 @@ impl UserPools {
                 CoreError::user_not_found()
             });
         };
+        self.refuse_if_locked(&user)?;
         let ok = match &user.password_hash {
             Some(h) => self.hasher.verify(password, h).await?,
             None => false,
         };
         if !ok {
-            return Err(CoreError::not_authorized(INCORRECT));
+            return Err(self.failed_sign_in(&user).await?);
         }
+        self.passed_sign_in(&mut user).await?;
         if user.srp_verifier.is_none() {
             // Users created before SRP verifiers were kept gain one on their
             // first password sign-in.
@@ -219,9 +221,7 @@ impl UserPools {
             return Err(CoreError::not_authorized("User is disabled."));
         }
         match user.status {
-            UserStatus::Confirmed => Ok(AuthOutcome::Tokens(
-                self.mint(pool, client, &user, Origin::SignIn).await?,
-            )),
+            UserStatus::Confirmed => self.mfa_or_tokens(pool, client, &user).await,
             UserStatus::Unconfirmed => {
                 Err(CoreError::UserNotConfirmed("User is not confirmed.".into()))
             }
@@ -285,7 +285,7 @@ impl UserPools {
         }))
     }
 
-    fn seal_session(
+    pub(super) fn seal_session(
         &self,
         pool: &UserPool,
         client: &AppClient,
@@ -305,12 +305,13 @@ impl UserPools {
         Ok(URL_SAFE_NO_PAD.encode(self.master_key.seal(&json, SESSION_AAD)))
     }
 
-    /// Opens a session string, checks it belongs to this client and
-    /// challenge, has not expired and was not used before, and consumes it.
-    async fn open_session(
+    /// Opens a session string, checks it belongs to this client (when the
+    /// call names one) and challenge, has not expired and was not used
+    /// before, and consumes it.
+    pub(super) async fn open_session(
         &self,
         session: Option<&str>,
-        client: &AppClient,
+        client: Option<&AppClient>,
         challenge: &str,
     ) -> CoreResult<SessionState> {
         let invalid = || CoreError::not_authorized("Invalid session for the user.");
@@ -324,10 +325,9 @@ impl UserPools {
             .open(&sealed, SESSION_AAD)
             .map_err(|_| invalid())?;
         let state: SessionState = serde_json::from_slice(&json).map_err(|_| invalid())?;
-        if state.client_id != client.client_id
-            || state.pool_id != client.pool_id
-            || state.challenge != challenge
-        {
+        let other_client =
+            client.is_some_and(|c| state.client_id != c.client_id || state.pool_id != c.pool_id);
+        if other_client || state.challenge != challenge {
             return Err(invalid());
         }
         if self.clock.now_ms() >= state.expires_ms {
@@ -360,7 +360,11 @@ impl UserPools {
                 let username = Self::required(r, "USERNAME")?;
                 let new_password = Self::required(r, "NEW_PASSWORD")?;
                 let state = self
-                    .open_session(req.session.as_deref(), &client, "NEW_PASSWORD_REQUIRED")
+                    .open_session(
+                        req.session.as_deref(),
+                        Some(&client),
+                        "NEW_PASSWORD_REQUIRED",
+                    )
                     .await?;
                 let mut user = self
                     .store
@@ -405,11 +409,11 @@ impl UserPools {
                 user.password_set_ms = self.clock.now_ms();
                 user.modified_ms = user.password_set_ms;
                 self.store.update_user(&user).await?;
-                Ok(AuthOutcome::Tokens(
-                    self.mint(&pool, &client, &user, Origin::SignIn).await?,
-                ))
+                self.mfa_or_tokens(&pool, &client, &user).await
             }
             "PASSWORD_VERIFIER" => self.srp_verify(&pool, &client, r).await,
+            "SOFTWARE_TOKEN_MFA" => self.respond_software_token_mfa(&pool, &client, &req).await,
+            "MFA_SETUP" => self.respond_mfa_setup(&pool, &client, &req).await,
             other => Err(CoreError::invalid(format!(
                 "The challenge {other} is not supported by this server yet"
             ))),

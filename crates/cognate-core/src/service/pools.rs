@@ -123,6 +123,7 @@ impl UserPools {
             allow_admin_create_user_only: false,
             unused_account_validity_days: 7,
             mfa_configuration: "OFF".into(),
+            software_token_mfa_enabled: false,
             deletion_protection: false,
             lambda_config: BTreeMap::new(),
             passthrough: Passthrough::new(),

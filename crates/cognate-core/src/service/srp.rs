@@ -557,7 +557,12 @@ impl UserPools {
         let signed = constant_time_eq(expected.as_bytes(), signature.as_bytes());
         let same_user = named.map(|n| n.sub) == user.as_ref().map(|u| u.sub.clone());
         match user {
-            Some(user) if signed && same_user && user.srp_verifier.is_some() => {
+            Some(mut user) if same_user && user.srp_verifier.is_some() => {
+                self.refuse_if_locked(&user)?;
+                if !signed {
+                    return Err(self.failed_sign_in(&user).await?);
+                }
+                self.passed_sign_in(&mut user).await?;
                 self.after_password(pool, client, user).await
             }
             _ => Err(incorrect()),

@@ -163,6 +163,7 @@ impl UserPools {
             created_ms: now,
             modified_ms: now,
             failed_sign_ins: 0,
+            mfa: Default::default(),
             last_failed_sign_in_ms: 0,
             passthrough: Default::default(),
         }

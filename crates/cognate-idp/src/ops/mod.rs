@@ -4,6 +4,7 @@
 mod auth;
 mod clients;
 mod groups;
+mod mfa;
 mod pools;
 mod users;
 
@@ -27,6 +28,9 @@ pub async fn dispatch(svc: &UserPools, ctx: &Ctx, op: &str, input: Value) -> OpR
         return r;
     }
     if let Some(r) = auth::dispatch(svc, ctx, op, &input).await {
+        return r;
+    }
+    if let Some(r) = mfa::dispatch(svc, ctx, op, &input).await {
         return r;
     }
     Err(ApiError::unknown_operation(op))

@@ -182,14 +182,16 @@ async fn admin_create_user(svc: &UserPools, input: Value) -> OpResult {
 }
 
 fn get_user_shape(user: &cognate_core::model::User) -> Value {
-    json!({
+    let mut out = json!({
         "Username": user.username,
         "UserAttributes": attributes_to_wire(user, None),
         "UserCreateDate": epoch(user.created_ms),
         "UserLastModifiedDate": epoch(user.modified_ms),
         "Enabled": user.enabled,
         "UserStatus": user.status.as_str(),
-    })
+    });
+    super::mfa::with_user_mfa(&mut out, user);
+    out
 }
 
 async fn admin_get_user(svc: &UserPools, input: Value) -> OpResult {
@@ -201,10 +203,12 @@ async fn admin_get_user(svc: &UserPools, input: Value) -> OpResult {
 async fn get_user(svc: &UserPools, input: Value) -> OpResult {
     let i: TokenOnly = parse(input)?;
     let user = svc.get_user(&i.access_token).await?;
-    Ok(json!({
+    let mut out = json!({
         "Username": user.username,
         "UserAttributes": attributes_to_wire(&user, None),
-    }))
+    });
+    super::mfa::with_user_mfa(&mut out, &user);
+    Ok(out)
 }
 
 /// `email = "a@b.c"`, `family_name ^= "Sm"`, `cognito:user_status = "CONFIRMED"`.

@@ -58,6 +58,7 @@ pub(crate) fn pool(tag: &str) -> UserPool {
         allow_admin_create_user_only: false,
         unused_account_validity_days: 7,
         mfa_configuration: "OFF".into(),
+        software_token_mfa_enabled: false,
         deletion_protection: false,
         lambda_config: BTreeMap::from([(
             "PreSignUp".to_string(),
@@ -138,6 +139,7 @@ pub(crate) fn user(tag: &str, sub: &str, username: &str) -> User {
         created_ms: T0,
         modified_ms: T0,
         failed_sign_ins: 0,
+        mfa: Default::default(),
         last_failed_sign_in_ms: 0,
         passthrough: Passthrough::new(),
     }

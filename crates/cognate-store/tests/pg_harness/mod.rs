@@ -134,6 +134,7 @@ pub fn pool(id: &str) -> UserPool {
         allow_admin_create_user_only: false,
         unused_account_validity_days: 7,
         mfa_configuration: "OFF".into(),
+        software_token_mfa_enabled: false,
         deletion_protection: false,
         lambda_config: Default::default(),
         passthrough: Default::default(),
@@ -155,6 +156,7 @@ pub fn user(pool_id: &str, sub: &str, username: &str) -> User {
         created_ms: 1,
         modified_ms: 1,
         failed_sign_ins: 0,
+        mfa: Default::default(),
         last_failed_sign_in_ms: 0,
         passthrough: Default::default(),
     }
