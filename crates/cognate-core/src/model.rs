@@ -180,11 +180,28 @@ pub struct AppClient {
     pub prevent_user_existence_errors: bool,
     pub enable_token_revocation: bool,
     pub passthrough: Passthrough,
+    /// Refresh-token rotation; `None` when never configured (rotation off).
+    #[serde(default)]
+    pub refresh_token_rotation: Option<RefreshTokenRotation>,
+}
+
+/// An app client's refresh-token rotation: when enabled,
+/// GetTokensFromRefreshToken issues a new refresh token each time and the
+/// submitted one stays usable for `retry_grace_period_seconds` (0..=60).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefreshTokenRotation {
+    pub enabled: bool,
+    pub retry_grace_period_seconds: u32,
 }
 
 impl AppClient {
     pub fn allows_flow(&self, flow: &str) -> bool {
         self.explicit_auth_flows.iter().any(|f| f == flow)
+    }
+
+    /// Whether refreshing issues a new refresh token (rotation enabled).
+    pub fn rotates_refresh_tokens(&self) -> bool {
+        self.refresh_token_rotation.is_some_and(|r| r.enabled)
     }
 }
 

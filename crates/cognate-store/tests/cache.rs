@@ -65,6 +65,7 @@ async fn seeded() -> Box<CachedStore<SqliteStore>> {
         write_attributes: vec![],
         prevent_user_existence_errors: false,
         enable_token_revocation: true,
+        refresh_token_rotation: None,
         passthrough: Default::default(),
     };
     store.create_client(&client).await.unwrap();

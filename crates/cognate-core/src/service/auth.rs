@@ -10,6 +10,7 @@ use base64::Engine;
 use serde::{Deserialize, Serialize};
 
 use super::passwords::check_policy;
+use super::rotation::{chain_origin, rotation_requires_get_tokens};
 use super::tokens::{token_hash, Origin};
 use super::UserPools;
 use crate::model::{AppClient, User, UserPool, UserStatus};
@@ -101,6 +102,9 @@ impl UserPools {
                 let legacy = client.explicit_auth_flows.iter().any(|f| !f.starts_with("ALLOW_"));
                 if !client.allows_flow("ALLOW_REFRESH_TOKEN_AUTH") && !legacy {
                     return Err(flow_not_enabled("REFRESH_TOKEN_AUTH"));
+                }
+                if client.rotates_refresh_tokens() {
+                    return Err(rotation_requires_get_tokens());
                 }
                 self.refresh(&pool, &client, p).await
             }
@@ -451,12 +455,7 @@ impl UserPools {
                         .map_err(|_| e)
                 })?;
         }
-        if session.revoked_ms.is_some() {
-            return Err(CoreError::not_authorized("Refresh Token has been revoked"));
-        }
-        if self.clock.now_ms() >= session.expires_ms {
-            return Err(CoreError::not_authorized("Refresh Token has expired"));
-        }
+        self.check_refresh_session(client, &session).await?;
         if !user.enabled {
             return Err(CoreError::not_authorized("User is disabled."));
         }
@@ -525,9 +524,15 @@ impl UserPools {
                 "The token was not issued to this client".into(),
             ));
         }
+        // Revoking the chain's first session revokes every token rotated
+        // from it and the access tokens they minted.
+        let now = self.clock.now_ms();
         self.store
-            .revoke_session(&session.origin_jti, self.clock.now_ms())
+            .revoke_session(chain_origin(&session.origin_jti), now)
             .await?;
+        if chain_origin(&session.origin_jti) != session.origin_jti {
+            self.store.revoke_session(&session.origin_jti, now).await?;
+        }
         Ok(())
     }
 }

@@ -4,7 +4,7 @@
 //! the client's name (when not given) and its secret are kept.
 
 use super::{client_secret_aad, UserPools};
-use crate::model::{AppClient, Passthrough, TimeUnit, UserPool, Validity};
+use crate::model::{AppClient, Passthrough, RefreshTokenRotation, TimeUnit, UserPool, Validity};
 use crate::rng::RngExt;
 use crate::{CoreError, CoreResult};
 
@@ -41,6 +41,8 @@ pub const DEFAULT_REFRESH_VALIDITY: Validity = Validity {
 pub const DEFAULT_AUTH_SESSION_MINUTES: u32 = 3;
 const CLIENT_ID_LEN: usize = 26;
 const CLIENT_SECRET_LEN: usize = 51;
+/// The longest grace period a rotated-out refresh token may keep.
+const MAX_RETRY_GRACE_SECONDS: u32 = 60;
 
 /// The settings CreateUserPoolClient and UpdateUserPoolClient both take.
 /// `None` means "not given": the default applies.
@@ -59,6 +61,8 @@ pub struct ClientSettings {
     /// `ENABLED` is true, `LEGACY` (the default) false.
     pub prevent_user_existence_errors: Option<bool>,
     pub enable_token_revocation: Option<bool>,
+    /// `None` leaves rotation unconfigured (off).
+    pub refresh_token_rotation: Option<RefreshTokenRotation>,
     pub passthrough: Passthrough,
 }
 
@@ -105,6 +109,7 @@ impl UserPools {
             prevent_user_existence_errors: false,
             enable_token_revocation: true,
             passthrough: Passthrough::new(),
+            refresh_token_rotation: None,
         };
         apply_settings(&pool, &mut client, spec.settings, "creating")?;
         let secret = match spec.client_secret {
@@ -231,6 +236,15 @@ fn apply_settings(
     })?;
     client.prevent_user_existence_errors = s.prevent_user_existence_errors.unwrap_or(false);
     client.enable_token_revocation = s.enable_token_revocation.unwrap_or(true);
+    if let Some(r) = s.refresh_token_rotation {
+        if r.retry_grace_period_seconds > MAX_RETRY_GRACE_SECONDS {
+            return Err(CoreError::invalid(format!(
+                "1 validation error detected: Value '{}' at 'refreshTokenRotation.retryGracePeriodSeconds' failed to satisfy constraint: Member must have value less than or equal to {MAX_RETRY_GRACE_SECONDS}",
+                r.retry_grace_period_seconds
+            )));
+        }
+    }
+    client.refresh_token_rotation = s.refresh_token_rotation;
     client.passthrough = s.passthrough;
     Ok(())
 }

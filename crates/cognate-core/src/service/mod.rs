@@ -13,6 +13,7 @@ mod mfa;
 mod passwords;
 mod pools;
 mod recovery;
+mod rotation;
 mod srp;
 mod tokens;
 pub mod totp;

@@ -10,6 +10,7 @@ use cognate_tokens::{Jwks, KeySet};
 use serde_json::{json, Map, Value};
 
 use super::auth::Tokens;
+use super::rotation::chain_origin;
 use super::UserPools;
 use crate::model::{AppClient, RefreshSession, User, UserPool};
 use crate::rng::RngExt;
@@ -24,6 +25,12 @@ pub(crate) enum Origin {
     SignIn,
     /// A refresh: the session's `origin_jti` and `auth_time` carry over.
     Refresh(RefreshSession),
+    /// A refresh with rotation: `session` is the new refresh session (already
+    /// stored) and `refresh_token` its token, returned with the new tokens.
+    Rotation {
+        session: RefreshSession,
+        refresh_token: String,
+    },
 }
 
 /// What an access token presented by an end user resolves to.
@@ -57,6 +64,12 @@ impl UserPools {
         Ok(Some((self.issuer(pool_id), keys.verify.clone())))
     }
 
+    /// A fresh opaque refresh token (48 random bytes, base64url).
+    pub(crate) fn new_refresh_token(&self) -> String {
+        let raw: [u8; 48] = self.rng.bytes();
+        URL_SAFE_NO_PAD.encode(raw)
+    }
+
     pub(crate) async fn mint(
         &self,
         pool: &UserPool,
@@ -70,8 +83,7 @@ impl UserPools {
         let (origin_jti, auth_time, refresh_token) = match origin {
             Origin::SignIn => {
                 let origin_jti = self.rng.uuid();
-                let raw: [u8; 48] = self.rng.bytes();
-                let refresh = URL_SAFE_NO_PAD.encode(raw);
+                let refresh = self.new_refresh_token();
                 let session = RefreshSession {
                     origin_jti: origin_jti.clone(),
                     pool_id: pool.id.clone(),
@@ -86,7 +98,15 @@ impl UserPools {
                 self.store.create_session(&session).await?;
                 (origin_jti, now, Some(refresh))
             }
-            Origin::Refresh(s) => (s.origin_jti, s.auth_time, None),
+            Origin::Refresh(s) => (chain_origin(&s.origin_jti).to_string(), s.auth_time, None),
+            Origin::Rotation {
+                session,
+                refresh_token,
+            } => (
+                chain_origin(&session.origin_jti).to_string(),
+                session.auth_time,
+                Some(refresh_token),
+            ),
         };
         let groups = self.token_groups(&pool.id, &user.sub).await?;
         let event_id = self.rng.uuid();

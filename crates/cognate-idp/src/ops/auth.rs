@@ -1,9 +1,9 @@
 //! Sign-in operations: InitiateAuth, AdminInitiateAuth, the challenge
-//! responses, and sign-out / revocation.
+//! responses, GetTokensFromRefreshToken, and sign-out / revocation.
 
 use std::collections::BTreeMap;
 
-use cognate_core::service::{AuthOutcome, AuthRequest, ChallengeResponse, UserPools};
+use cognate_core::service::{AuthOutcome, AuthRequest, ChallengeResponse, Tokens, UserPools};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -20,6 +20,7 @@ pub async fn dispatch(svc: &UserPools, _ctx: &Ctx, op: &str, input: &Value) -> O
         "GlobalSignOut" => global_sign_out(svc, input).await,
         "AdminUserGlobalSignOut" => admin_user_global_sign_out(svc, input).await,
         "RevokeToken" => revoke_token(svc, input).await,
+        "GetTokensFromRefreshToken" => get_tokens_from_refresh_token(svc, input).await,
         _ => return None,
     })
 }
@@ -29,16 +30,7 @@ pub async fn dispatch(svc: &UserPools, _ctx: &Ctx, op: &str, input: &Value) -> O
 fn outcome(o: AuthOutcome) -> Value {
     match o {
         AuthOutcome::Tokens(t) => {
-            let mut r = json!({
-                "AccessToken": t.access_token,
-                "ExpiresIn": t.expires_in,
-                "TokenType": "Bearer",
-                "IdToken": t.id_token,
-            });
-            if let Some(rt) = t.refresh_token {
-                r["RefreshToken"] = json!(rt);
-            }
-            json!({ "ChallengeParameters": {}, "AuthenticationResult": r })
+            json!({ "ChallengeParameters": {}, "AuthenticationResult": authentication_result(t) })
         }
         AuthOutcome::Challenge(c) => {
             let mut v = json!({ "ChallengeName": c.name, "ChallengeParameters": c.parameters });
@@ -48,6 +40,20 @@ fn outcome(o: AuthOutcome) -> Value {
             v
         }
     }
+}
+
+/// The AuthenticationResultType shape.
+fn authentication_result(t: Tokens) -> Value {
+    let mut r = json!({
+        "AccessToken": t.access_token,
+        "ExpiresIn": t.expires_in,
+        "TokenType": "Bearer",
+        "IdToken": t.id_token,
+    });
+    if let Some(rt) = t.refresh_token {
+        r["RefreshToken"] = json!(rt);
+    }
+    r
 }
 
 /// The admin variants name the pool; the public ones find it from the client.
@@ -146,4 +152,25 @@ async fn revoke_token(svc: &UserPools, input: Value) -> OpResult {
     svc.revoke_token(&i.token, &i.client_id, i.client_secret.as_deref())
         .await?;
     Ok(json!({}))
+}
+
+async fn get_tokens_from_refresh_token(svc: &UserPools, input: Value) -> OpResult {
+    /// DeviceKey and ClientMetadata are accepted and have no effect: this
+    /// server neither remembers devices nor runs triggers.
+    #[derive(Deserialize)]
+    #[serde(rename_all = "PascalCase")]
+    struct In {
+        refresh_token: String,
+        client_id: String,
+        client_secret: Option<String>,
+        #[serde(rename = "DeviceKey")]
+        _device_key: Option<String>,
+        #[serde(rename = "ClientMetadata")]
+        _client_metadata: Option<BTreeMap<String, String>>,
+    }
+    let i: In = parse(input)?;
+    let tokens = svc
+        .get_tokens_from_refresh_token(&i.client_id, &i.refresh_token, i.client_secret.as_deref())
+        .await?;
+    Ok(json!({ "AuthenticationResult": authentication_result(tokens) }))
 }

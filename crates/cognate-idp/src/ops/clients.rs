@@ -4,7 +4,7 @@
 //! OAuth and analytics settings are kept verbatim in the client's passthrough
 //! map and echoed by Describe.
 
-use cognate_core::model::{AppClient, Passthrough, TimeUnit};
+use cognate_core::model::{AppClient, Passthrough, RefreshTokenRotation, TimeUnit};
 use cognate_core::service::{ClientSettings, ClientSpec, ClientUpdate, UserPools};
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -42,7 +42,6 @@ const PASSTHROUGH: &[(&str, Kind)] = &[
     ("SupportedIdentityProviders", Kind::List),
     ("AnalyticsConfiguration", Kind::Obj),
     ("EnablePropagateAdditionalUserContextData", Kind::Bool),
-    ("RefreshTokenRotation", Kind::Obj),
 ];
 
 #[derive(Deserialize)]
@@ -58,6 +57,15 @@ struct SettingsIn {
     prevent_user_existence_errors: Option<String>,
     enable_token_revocation: Option<bool>,
     auth_session_validity: Option<i64>,
+    refresh_token_rotation: Option<RotationIn>,
+}
+
+/// The RefreshTokenRotationType shape.
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct RotationIn {
+    feature: Option<String>,
+    retry_grace_period_seconds: Option<i64>,
 }
 
 #[derive(Deserialize)]
@@ -213,7 +221,37 @@ fn settings(s: SettingsIn, raw: &Value) -> Result<ClientSettings, ApiError> {
         write_attributes: s.write_attributes.unwrap_or_default(),
         prevent_user_existence_errors,
         enable_token_revocation: s.enable_token_revocation,
+        refresh_token_rotation: s.refresh_token_rotation.map(rotation).transpose()?,
         passthrough: passthrough(raw)?,
+    })
+}
+
+/// Checks RefreshTokenRotation's members; the grace period's upper bound is
+/// the service's to check.
+fn rotation(r: RotationIn) -> Result<RefreshTokenRotation, ApiError> {
+    let enabled = match r.feature.as_deref() {
+        Some("ENABLED") => true,
+        Some("DISABLED") => false,
+        None => {
+            return Err(ApiError::invalid(
+                "1 validation error detected: Value null at 'refreshTokenRotation.feature' failed to satisfy constraint: Member must not be null",
+            ))
+        }
+        Some(other) => {
+            return Err(ApiError::invalid(format!(
+                "1 validation error detected: Value '{other}' at 'refreshTokenRotation.feature' failed to satisfy constraint: Member must satisfy enum value set: [ENABLED, DISABLED]"
+            )))
+        }
+    };
+    let grace = r.retry_grace_period_seconds.unwrap_or(0);
+    let grace = u32::try_from(grace.min(i64::from(u32::MAX))).map_err(|_| {
+        ApiError::invalid(format!(
+            "1 validation error detected: Value '{grace}' at 'refreshTokenRotation.retryGracePeriodSeconds' failed to satisfy constraint: Member must have value greater than or equal to 0"
+        ))
+    })?;
+    Ok(RefreshTokenRotation {
+        enabled,
+        retry_grace_period_seconds: grace,
     })
 }
 
@@ -290,5 +328,14 @@ fn client_type(svc: &UserPools, c: &AppClient) -> OpResult {
         m.insert("WriteAttributes".into(), json!(c.write_attributes));
     }
     m.extend(c.passthrough.clone());
+    if let Some(r) = c.refresh_token_rotation {
+        m.insert(
+            "RefreshTokenRotation".into(),
+            json!({
+                "Feature": if r.enabled { "ENABLED" } else { "DISABLED" },
+                "RetryGracePeriodSeconds": r.retry_grace_period_seconds,
+            }),
+        );
+    }
     Ok(out)
 }

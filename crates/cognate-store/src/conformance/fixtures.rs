@@ -113,6 +113,7 @@ pub(crate) fn client(tag: &str, client_id: &str) -> AppClient {
         write_attributes: vec![],
         prevent_user_existence_errors: true,
         enable_token_revocation: true,
+        refresh_token_rotation: None,
         passthrough,
     }
 }

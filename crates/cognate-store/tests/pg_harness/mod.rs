@@ -181,6 +181,7 @@ pub fn client(pool_id: &str, client_id: &str) -> AppClient {
         write_attributes: vec![],
         prevent_user_existence_errors: true,
         enable_token_revocation: true,
+        refresh_token_rotation: None,
         passthrough: Default::default(),
     }
 }
