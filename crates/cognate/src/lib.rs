@@ -90,6 +90,8 @@ async fn serve(args: &ServeArgs, env: &dyn Env) -> anyhow::Result<()> {
     let app = server::build_app(&cfg, bound).await?;
     apply::apply_on_start(&cfg, app.frontend.control().clone()).await?;
     tracing::info!(addr = %bound, issuer = %app.issuer_url, "listening");
+    let mut signals =
+        server::ShutdownSignals::install().context("listening for SIGINT and SIGTERM")?;
 
     let mut out = std::io::stdout().lock();
     for line in server::banner(&app, bound) {
@@ -106,7 +108,7 @@ async fn serve(args: &ServeArgs, env: &dyn Env) -> anyhow::Result<()> {
     }));
     tokio::select! {
         done = &mut server => return done.context("server task")?.context("serving"),
-        () = server::shutdown_signal() => {}
+        () = signals.recv() => {}
     }
     let _ = stop_tx.send(());
     tokio::select! {
@@ -114,7 +116,7 @@ async fn serve(args: &ServeArgs, env: &dyn Env) -> anyhow::Result<()> {
         () = tokio::time::sleep(SHUTDOWN_GRACE) => {
             tracing::warn!("requests still running after {SHUTDOWN_GRACE:?}; exiting anyway");
         }
-        () = server::shutdown_signal() => {
+        () = signals.recv() => {
             tracing::warn!("second signal; exiting without waiting for requests");
         }
     }

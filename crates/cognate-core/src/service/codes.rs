@@ -8,6 +8,9 @@ use crate::model::{CodePurpose, CodeRecord, User, UserPool};
 use crate::rng::RngExt;
 use crate::{CoreError, CoreResult};
 
+/// How long a decoy write's marker lives.
+const DECOY_TTL_MS: i64 = 60_000;
+
 /// Wrong tries after which a code is void.
 pub const MAX_CODE_ATTEMPTS: u32 = 5;
 pub const SIGN_UP_CODE_TTL_MS: i64 = 24 * 3600 * 1000;
@@ -57,6 +60,27 @@ impl UserPools {
             medium: Medium::Email,
             attribute: "email".into(),
         }
+    }
+
+    /// The answer to an unknown user under PreventUserExistenceErrors: the
+    /// simulated delivery, after the same kind of durable write a known user's
+    /// code costs, so response time does not tell the two apart.
+    pub(crate) async fn unknown_user_delivery(&self, username: &str) -> CoreResult<CodeDelivery> {
+        self.decoy_write().await?;
+        Ok(self.simulated_delivery(username))
+    }
+
+    /// One durable write of the size a code costs: a random single-use
+    /// marker that expires within a minute (the housekeeping purge removes
+    /// it). Stands in for storing a code or recording a wrong try when the
+    /// user does not exist.
+    pub(crate) async fn decoy_write(&self) -> CoreResult<()> {
+        let nonce: [u8; 16] = self.rng.bytes();
+        let key = format!("decoy:{}", hex::encode(nonce));
+        self.store
+            .consume_once(&key, self.clock.now_ms() + DECOY_TTL_MS)
+            .await?;
+        Ok(())
     }
 
     fn code_hash(&self, pool_id: &str, sub: &str, purpose: &str, code: &str) -> String {

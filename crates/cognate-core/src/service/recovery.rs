@@ -99,7 +99,7 @@ impl UserPools {
         secret_hash: Option<&str>,
     ) -> CoreResult<CodeDelivery> {
         let Some((pool, user)) = self.end_user(client_id, username, secret_hash).await? else {
-            return Ok(self.simulated_delivery(username));
+            return self.unknown_user_delivery(username).await;
         };
         if !user.enabled {
             return Err(CoreError::not_authorized("User is disabled."));
@@ -129,10 +129,11 @@ impl UserPools {
         password: &str,
         secret_hash: Option<&str>,
     ) -> CoreResult<()> {
-        let (pool, user) = self
-            .end_user(client_id, username, secret_hash)
-            .await?
-            .ok_or_else(code_mismatch)?;
+        let Some((pool, user)) = self.end_user(client_id, username, secret_hash).await? else {
+            // A known user's wrong code is recorded; spend the same.
+            self.decoy_write().await?;
+            return Err(code_mismatch());
+        };
         check_policy(&pool.password_policy, password)?;
         self.check_code(&pool, &user, &CodePurpose::ForgotPassword, code)
             .await?;

@@ -290,7 +290,7 @@ impl UserPools {
         secret_hash: Option<&str>,
     ) -> CoreResult<CodeDelivery> {
         let Some((pool, user)) = self.end_user(client_id, username, secret_hash).await? else {
-            return Ok(self.simulated_delivery(username));
+            return self.unknown_user_delivery(username).await;
         };
         if user.status != UserStatus::Unconfirmed {
             return Err(CoreError::invalid("User is already confirmed."));
