@@ -152,6 +152,40 @@ export async function call(client, command) {
 }
 
 /**
+ * A pool (CreateUserPool with `poolSettings`), an app client that allows SRP
+ * and refresh, and one user signed up and confirmed with PASSWORD.
+ * Returns `{ poolId, clientId }`.
+ */
+export async function srpPoolWithUser(client, { prefix, poolSettings = {}, username, email }) {
+  const pool = await call(
+    client,
+    new CreateUserPoolCommand({ PoolName: `${prefix}-${Date.now()}`, ...poolSettings }),
+  );
+  const poolId = pool.UserPool.Id;
+  const appClient = await call(
+    client,
+    new CreateUserPoolClientCommand({
+      UserPoolId: poolId,
+      ClientName: `${prefix}-client`,
+      GenerateSecret: false,
+      ExplicitAuthFlows: ["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+    }),
+  );
+  const clientId = appClient.UserPoolClient.ClientId;
+  await call(
+    client,
+    new SignUpCommand({
+      ClientId: clientId,
+      Username: username,
+      Password: PASSWORD,
+      UserAttributes: [{ Name: "email", Value: email }],
+    }),
+  );
+  await call(client, new AdminConfirmSignUpCommand({ UserPoolId: poolId, Username: username }));
+  return { poolId, clientId };
+}
+
+/**
  * CreateUserPool, CreateUserPoolClient, SignUp, AdminConfirmSignUp and
  * InitiateAuth(USER_PASSWORD_AUTH). Returns the ids and the AuthenticationResult.
  */

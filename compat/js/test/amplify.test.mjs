@@ -14,14 +14,8 @@ import { JwtVerifier } from "aws-jwt-verify";
 import { validateCognitoJwtFields } from "aws-jwt-verify/cognito-verifier";
 import { SimpleJwksCache } from "aws-jwt-verify/jwk";
 import { NonRetryableFetchError } from "aws-jwt-verify/error";
-import {
-  AdminConfirmSignUpCommand,
-  CreateUserPoolClientCommand,
-  CreateUserPoolCommand,
-  SignUpCommand,
-} from "@aws-sdk/client-cognito-identity-provider";
 
-import { PASSWORD, call, sdkClient, startServer } from "../lib/cognate.mjs";
+import { PASSWORD, sdkClient, srpPoolWithUser, startServer } from "../lib/cognate.mjs";
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const WRONG_PASSWORD = "Wr0ng-Passw0rd!";
@@ -47,33 +41,8 @@ after(async () => {
 });
 
 /** A pool (with `poolSettings`), an SRP-enabled client and one confirmed user. */
-async function poolWithUser(poolSettings, username, email) {
-  const pool = await call(
-    client,
-    new CreateUserPoolCommand({ PoolName: `amplify-${Date.now()}`, ...poolSettings }),
-  );
-  const poolId = pool.UserPool.Id;
-  const appClient = await call(
-    client,
-    new CreateUserPoolClientCommand({
-      UserPoolId: poolId,
-      ClientName: "amplify-client",
-      GenerateSecret: false,
-      ExplicitAuthFlows: ["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
-    }),
-  );
-  const clientId = appClient.UserPoolClient.ClientId;
-  await call(
-    client,
-    new SignUpCommand({
-      ClientId: clientId,
-      Username: username,
-      Password: PASSWORD,
-      UserAttributes: [{ Name: "email", Value: email }],
-    }),
-  );
-  await call(client, new AdminConfirmSignUpCommand({ UserPoolId: poolId, Username: username }));
-  return { poolId, clientId };
+function poolWithUser(poolSettings, username, email) {
+  return srpPoolWithUser(client, { prefix: "amplify", poolSettings, username, email });
 }
 
 /** Point Amplify at one cognate pool and app client. */

@@ -6,14 +6,8 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 
 import cognitoIdentity from "amazon-cognito-identity-js";
-import {
-  AdminConfirmSignUpCommand,
-  CreateUserPoolClientCommand,
-  CreateUserPoolCommand,
-  SignUpCommand,
-} from "@aws-sdk/client-cognito-identity-provider";
 
-import { PASSWORD, call, sdkClient, startServer } from "../lib/cognate.mjs";
+import { PASSWORD, sdkClient, srpPoolWithUser, startServer } from "../lib/cognate.mjs";
 
 const { AuthenticationDetails, CognitoUser, CognitoUserPool } = cognitoIdentity;
 
@@ -33,33 +27,8 @@ after(async () => {
 });
 
 /** A pool (with `poolSettings`), an SRP-enabled client and one confirmed user. */
-async function poolWithUser(poolSettings, username, email) {
-  const pool = await call(
-    client,
-    new CreateUserPoolCommand({ PoolName: `srp-${Date.now()}`, ...poolSettings }),
-  );
-  const poolId = pool.UserPool.Id;
-  const appClient = await call(
-    client,
-    new CreateUserPoolClientCommand({
-      UserPoolId: poolId,
-      ClientName: "srp-client",
-      GenerateSecret: false,
-      ExplicitAuthFlows: ["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
-    }),
-  );
-  const clientId = appClient.UserPoolClient.ClientId;
-  await call(
-    client,
-    new SignUpCommand({
-      ClientId: clientId,
-      Username: username,
-      Password: PASSWORD,
-      UserAttributes: [{ Name: "email", Value: email }],
-    }),
-  );
-  await call(client, new AdminConfirmSignUpCommand({ UserPoolId: poolId, Username: username }));
-  return { poolId, clientId };
+function poolWithUser(poolSettings, username, email) {
+  return srpPoolWithUser(client, { prefix: "srp", poolSettings, username, email });
 }
 
 /** CognitoUser.authenticateUser as a promise: resolves with the session, rejects with the error. */

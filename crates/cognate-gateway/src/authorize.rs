@@ -16,6 +16,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
 use cognate_apigw::model::Authorizer;
+use cognate_apigw::service::authorizers::identity_header;
 use cognate_tokens::TokenError;
 use http::{HeaderMap, HeaderName};
 use regex::Regex;
@@ -111,8 +112,7 @@ impl CognitoAuthorizer {
             .as_deref()
             .unwrap_or(DEFAULT_IDENTITY_SOURCE)
             .trim();
-        let header = source
-            .strip_prefix("method.request.header.")
+        let header = identity_header(source)
             .and_then(|name| HeaderName::from_bytes(name.as_bytes()).ok())
             .ok_or_else(|| format!("identity source {source} is not a request header"))?;
         let audience = match authorizer.identity_validation_expression.as_deref() {

@@ -269,19 +269,7 @@ async fn revoke_token_revokes_refresh_and_its_access_tokens() {
 async fn client_with_secret_requires_a_valid_secret_hash() {
     let app = app().await;
     let pool = app.pool().await;
-    let client = app
-        .client_with(&pool, json!({"GenerateSecret": true}))
-        .await;
-    let described = app
-        .ok(
-            "DescribeUserPoolClient",
-            json!({"UserPoolId": pool, "ClientId": client}),
-        )
-        .await;
-    let secret = described["UserPoolClient"]["ClientSecret"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let (client, secret) = app.client_with_secret(&pool, json!({})).await;
     let hash = cognate_tokens::secret_hash(&secret, "uma", &client);
     let sign_up = |h: Option<&str>| {
         let mut v = json!({"ClientId": client, "Username": "uma", "Password": PASSWORD});

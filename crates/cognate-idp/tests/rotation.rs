@@ -146,19 +146,7 @@ async fn rotation_keeps_origin_jti_and_auth_time_of_the_sign_in() {
 async fn client_secret_is_required_and_checked() {
     let app = app().await;
     let pool = app.pool().await;
-    let client = app
-        .client_with(&pool, json!({"GenerateSecret": true}))
-        .await;
-    let described = app
-        .ok(
-            "DescribeUserPoolClient",
-            json!({"UserPoolId": pool, "ClientId": client}),
-        )
-        .await;
-    let secret = described["UserPoolClient"]["ClientSecret"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let (client, secret) = app.client_with_secret(&pool, json!({})).await;
     app.ok(
         "AdminCreateUser",
         json!({"UserPoolId": pool, "Username": "alice", "MessageAction": "SUPPRESS"}),

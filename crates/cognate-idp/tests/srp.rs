@@ -242,22 +242,10 @@ async fn srp_flow_not_enabled_for_the_client_is_rejected() {
 #[tokio::test]
 async fn secret_hash_is_required_for_a_client_with_a_secret() {
     let (app, pool, _) = setup(json!({})).await;
-    let client = app
-        .client_with(
-            &pool,
-            json!({ "ExplicitAuthFlows": SRP_FLOWS, "GenerateSecret": true }),
-        )
+    let (client, secret) = app
+        .client_with_secret(&pool, json!({ "ExplicitAuthFlows": SRP_FLOWS }))
         .await;
-    let described = app
-        .ok(
-            "DescribeUserPoolClient",
-            json!({"UserPoolId": pool, "ClientId": client}),
-        )
-        .await;
-    let secret = described["UserPoolClient"]["ClientSecret"]
-        .as_str()
-        .unwrap();
-    let hash = cognate_tokens::secret_hash(secret, "alice", &client);
+    let hash = cognate_tokens::secret_hash(&secret, "alice", &client);
     let err = initiate(&app, &client, "alice", json!({}))
         .await
         .unwrap_err();

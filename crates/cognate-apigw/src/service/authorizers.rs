@@ -87,6 +87,12 @@ pub trait AuthorizerTester: Send + Sync + 'static {
     ) -> TestInvokeAuthorizerResult;
 }
 
+/// Whether `arn` is a user pool ARN the authorizer rules accept (also used
+/// by OpenAPI import, so that both refuse the same ARNs).
+pub(crate) fn is_user_pool_arn(arn: &str) -> bool {
+    user_pool_arn().is_match(arn)
+}
+
 /// `arn:aws:cognito-idp:{region}:{account}:userpool/{poolId}`.
 fn user_pool_arn() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();

@@ -194,6 +194,25 @@ impl App {
             .to_string()
     }
 
+    /// A client made with [`Self::client_with`] and `GenerateSecret`, and its
+    /// secret as DescribeUserPoolClient shows it.
+    pub async fn client_with_secret(&self, pool_id: &str, extra: Value) -> (String, String) {
+        let mut extra = extra;
+        extra["GenerateSecret"] = json!(true);
+        let client = self.client_with(pool_id, extra).await;
+        let described = self
+            .ok(
+                "DescribeUserPoolClient",
+                json!({"UserPoolId": pool_id, "ClientId": client}),
+            )
+            .await;
+        let secret = described["UserPoolClient"]["ClientSecret"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        (client, secret)
+    }
+
     /// A confirmed user with `PASSWORD` and an e-mail attribute.
     pub async fn user(&self, pool_id: &str, client_id: &str, username: &str) {
         self.ok(

@@ -13,6 +13,7 @@ use super::names::{
 use super::source::Dialect;
 use super::ExportFormat;
 use crate::model::{ApiDoc, Authorizer, Stage};
+use crate::service::authorizers::identity_header;
 
 /// See [`super::export`].
 pub(super) fn run(
@@ -165,8 +166,7 @@ fn authorizer_scheme(a: &Authorizer, extensions: bool) -> Value {
     let header = a
         .identity_source
         .as_deref()
-        .and_then(|s| s.strip_prefix("method.request.header."))
-        .filter(|h| !h.contains(','))
+        .and_then(identity_header)
         .unwrap_or(if a.identity_source.is_none() {
             "Authorization"
         } else {

@@ -2,7 +2,6 @@
 //! method's authorization (type, authorizer, scopes, API key).
 
 use std::collections::BTreeMap;
-use std::sync::LazyLock;
 
 use regex::Regex;
 
@@ -10,13 +9,8 @@ use super::super::names::{API_KEY_HEADER, AUTHORIZER, AUTHTYPE, SIGV4_AUTHTYPE};
 use super::super::node::Node;
 use super::super::source::Dialect;
 use crate::model::Authorizer;
+use crate::service::authorizers::is_user_pool_arn;
 use crate::ApiError;
-
-/// `arn:aws:cognito-idp:{region}:{account}:userpool/{poolId}`.
-static POOL_ARN: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^arn:[a-z-]+:cognito-idp:[a-z0-9-]+:[0-9]*:userpool/[^/\s]+$")
-        .expect("static regex")
-});
 
 /// What a security scheme of the document stands for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -108,7 +102,7 @@ fn authorizer(name: &str, scheme: &Node<'_>, ext: &Node<'_>) -> Result<Authorize
                 "providerARNs: a cognito_user_pools authorizer needs at least one user pool ARN",
             ));
         }
-        if let Some(bad) = arns.iter().find(|a| !POOL_ARN.is_match(a)) {
+        if let Some(bad) = arns.iter().find(|a| !is_user_pool_arn(a)) {
             return Err(ext.err(format!(
                 "providerARNs: '{bad}' is not a user pool ARN (arn:aws:cognito-idp:REGION:ACCOUNT:userpool/POOL_ID)"
             )));
