@@ -51,6 +51,15 @@ pub enum CoreError {
     /// VerifySoftwareToken before AssociateSoftwareToken.
     #[error("{0}")]
     SoftwareTokenMfaNotFound(String),
+    /// A trigger's hook answered with an error.
+    #[error("{0}")]
+    UserLambdaValidation(String),
+    /// A trigger's hook could not be reached or did not answer in time.
+    #[error("{0}")]
+    UnexpectedLambda(String),
+    /// A trigger's hook answered something that is not a valid event.
+    #[error("{0}")]
+    InvalidLambdaResponse(String),
     #[error("{0}")]
     Internal(String),
 }

@@ -36,6 +36,7 @@ async fn user_pools(clock: &ManualClock) -> Arc<UserPools> {
             clock: Arc::new(clock.clone()),
             rng: Arc::new(SeqRng::new(11)),
             deliver: Arc::new(Nowhere),
+            hooks: Arc::new(cognate_core::service::NoHooks),
             master_key: Arc::new(MasterKey::from_bytes(&[9u8; 32]).expect("master key")),
         },
         ServiceConfig {
@@ -125,6 +126,7 @@ async fn tokens_minted_by_a_hosted_pool_pass_the_authorizer() {
                 ("USERNAME".to_string(), "alice".to_string()),
                 ("PASSWORD".to_string(), "Passw0rd!".to_string()),
             ]),
+            client_metadata: BTreeMap::new(),
         })
         .await
         .expect("sign in");

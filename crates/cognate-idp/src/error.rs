@@ -66,6 +66,9 @@ impl From<CoreError> for ApiError {
             CoreError::CodeDeliveryFailure(_) => "CodeDeliveryFailureException",
             CoreError::EnableSoftwareTokenMfa(_) => "EnableSoftwareTokenMFAException",
             CoreError::SoftwareTokenMfaNotFound(_) => "SoftwareTokenMFANotFoundException",
+            CoreError::UserLambdaValidation(_) => "UserLambdaValidationException",
+            CoreError::UnexpectedLambda(_) => "UnexpectedLambdaException",
+            CoreError::InvalidLambdaResponse(_) => "InvalidLambdaResponseException",
             CoreError::Internal(_) => "InternalErrorException",
         };
         let status = if matches!(e, CoreError::Internal(_)) {

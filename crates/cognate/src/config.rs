@@ -135,6 +135,10 @@ pub struct FileConfig {
     pub smtp: Option<SmtpFile>,
     #[serde(default)]
     pub gateway: GatewayFile,
+    /// `[triggers]`: Lambda ARN -> the URL of the hook that stands for it,
+    /// for pools whose LambdaConfig names ARNs rather than URLs.
+    #[serde(default)]
+    pub triggers: std::collections::BTreeMap<String, String>,
     /// `[[pools]]`: user pools (with clients, groups, users) to apply.
     #[serde(default)]
     pub pools: Vec<crate::apply::PoolSpec>,
@@ -250,6 +254,8 @@ pub struct Config {
     pub clock_offset_secs: i64,
     /// Pool id -> issuer URL for authorizers whose pools live elsewhere.
     pub remote_issuers: std::collections::BTreeMap<String, String>,
+    /// Lambda ARN -> hook URL, from `[triggers]`.
+    pub triggers: std::collections::BTreeMap<String, String>,
     /// The file's `[[pools]]` and `[[apis]]`, applied at start-up.
     pub declared: crate::apply::Declared,
 }
@@ -313,7 +319,7 @@ impl Config {
             .clone()
             .or_else(|| env.var(ENV_ISSUER_URL))
             .or(file.issuer_url)
-            .map(|u| check_issuer_url(&u))
+            .map(|u| check_http_url(&u))
             .transpose()?;
         let region = file.region.unwrap_or_else(|| DEFAULT_REGION.to_string());
         check_region(&region)?;
@@ -347,9 +353,17 @@ impl Config {
             .remote_issuers
             .into_iter()
             .map(|(pool, url)| {
-                let url = check_issuer_url(&url)
+                let url = check_http_url(&url)
                     .with_context(|| format!("[gateway.remote_issuers] {pool:?}"))?;
                 Ok((pool, url))
+            })
+            .collect::<anyhow::Result<_>>()?;
+        let triggers = file
+            .triggers
+            .into_iter()
+            .map(|(arn, url)| {
+                let url = check_http_url(&url).with_context(|| format!("[triggers] {arn:?}"))?;
+                Ok((arn, url))
             })
             .collect::<anyhow::Result<_>>()?;
         let declared = crate::apply::Declared::new(file.pools, file.apis)?;
@@ -369,6 +383,7 @@ impl Config {
             config_file: None,
             clock_offset_secs,
             remote_issuers,
+            triggers,
             declared,
         })
     }
@@ -402,7 +417,8 @@ impl SmtpConfig {
     }
 }
 
-fn check_issuer_url(url: &str) -> anyhow::Result<String> {
+/// An http:// or https:// URL with a host, without a trailing slash.
+fn check_http_url(url: &str) -> anyhow::Result<String> {
     let url = url.trim().trim_end_matches('/');
     let rest = url
         .strip_prefix("http://")

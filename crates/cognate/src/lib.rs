@@ -24,6 +24,7 @@
 pub mod apply;
 pub mod config;
 pub mod delivery;
+pub mod hooks;
 pub mod master_key;
 pub mod server;
 

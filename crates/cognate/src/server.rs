@@ -183,6 +183,7 @@ pub async fn build_app(cfg: &Config, bound: SocketAddr) -> anyhow::Result<App> {
         clock: clock.clone(),
         rng: Arc::new(SystemRng),
         deliver: delivery::from_config(cfg.smtp.as_ref())?,
+        hooks: crate::hooks::HttpHooks::new(cfg.triggers.clone())?,
         master_key: Arc::new(key),
     };
     let service_config = ServiceConfig {

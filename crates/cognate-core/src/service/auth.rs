@@ -48,6 +48,8 @@ pub struct AuthRequest {
     pub client_id: String,
     pub flow: String,
     pub parameters: BTreeMap<String, String>,
+    /// ClientMetadata, passed to the triggers the flow runs.
+    pub client_metadata: BTreeMap<String, String>,
 }
 
 /// A RespondToAuthChallenge or AdminRespondToAuthChallenge call.
@@ -58,6 +60,8 @@ pub struct ChallengeResponse {
     pub challenge_name: String,
     pub session: Option<String>,
     pub responses: BTreeMap<String, String>,
+    /// ClientMetadata, passed to the triggers the response runs.
+    pub client_metadata: BTreeMap<String, String>,
 }
 
 /// The state an auth `Session` string carries, sealed with the master key.

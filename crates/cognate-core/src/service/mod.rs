@@ -17,6 +17,7 @@ mod rotation;
 mod srp;
 mod tokens;
 pub mod totp;
+mod triggers;
 mod users;
 
 use std::sync::Arc;
@@ -40,6 +41,9 @@ pub use passwords::{Argon2Params, PasswordHasher};
 pub use pools::{standard_schema, AttributeSpec, PasswordPolicySpec, PoolSettings, PoolSpec};
 pub use srp::{format_timestamp, parse_timestamp, ClientChallenge, SrpClient};
 pub use tokens::AccessContext;
+pub use triggers::{
+    client_metadata, user_attributes, HookError, Hooks, NoHooks, Trigger, HOOK_TIMEOUT_MS,
+};
 pub use users::{AdminCreateUser, CodeDelivery, MessageAction, SignUp, SignUpResult};
 
 /// Settings of the service that do not belong to any one pool.
@@ -94,6 +98,8 @@ pub enum Purpose {
     ForgotPassword,
     VerifyAttribute,
     Invitation,
+    /// A one-time code that is a sign-in's second factor (EMAIL_OTP, SMS_MFA).
+    Authentication,
 }
 
 impl Purpose {
@@ -103,6 +109,7 @@ impl Purpose {
             Purpose::ForgotPassword => "ForgotPassword",
             Purpose::VerifyAttribute => "VerifyAttribute",
             Purpose::Invitation => "Invitation",
+            Purpose::Authentication => "Authentication",
         }
     }
 }
@@ -133,6 +140,8 @@ pub struct Deps {
     pub clock: Arc<dyn Clock>,
     pub rng: Arc<dyn Rng>,
     pub deliver: Arc<dyn Deliver>,
+    /// Runs the pools' triggers.
+    pub hooks: Arc<dyn Hooks>,
     pub master_key: Arc<MasterKey>,
 }
 
@@ -141,6 +150,7 @@ pub struct UserPools {
     clock: Arc<dyn Clock>,
     rng: Arc<dyn Rng>,
     deliver: Arc<dyn Deliver>,
+    hooks: Arc<dyn Hooks>,
     master_key: Arc<MasterKey>,
     config: ServiceConfig,
     keys: KeyRing,
@@ -159,6 +169,7 @@ impl UserPools {
             clock: deps.clock,
             rng: deps.rng,
             deliver: deps.deliver,
+            hooks: deps.hooks,
             master_key: deps.master_key,
             config,
             hasher,

@@ -77,6 +77,8 @@ async fn initiate_auth(svc: &UserPools, input: Value, admin: bool) -> OpResult {
         auth_flow: String,
         #[serde(default)]
         auth_parameters: BTreeMap<String, String>,
+        #[serde(default)]
+        client_metadata: BTreeMap<String, String>,
     }
     let i: In = parse(input)?;
     let pool_id = admin_pool(admin, i.user_pool_id)?;
@@ -86,6 +88,7 @@ async fn initiate_auth(svc: &UserPools, input: Value, admin: bool) -> OpResult {
             client_id: i.client_id,
             flow: i.auth_flow,
             parameters: i.auth_parameters,
+            client_metadata: i.client_metadata,
         })
         .await?;
     Ok(outcome(o))
@@ -101,6 +104,8 @@ async fn respond(svc: &UserPools, input: Value, admin: bool) -> OpResult {
         session: Option<String>,
         #[serde(default)]
         challenge_responses: BTreeMap<String, String>,
+        #[serde(default)]
+        client_metadata: BTreeMap<String, String>,
     }
     let i: In = parse(input)?;
     let pool_id = admin_pool(admin, i.user_pool_id)?;
@@ -111,6 +116,7 @@ async fn respond(svc: &UserPools, input: Value, admin: bool) -> OpResult {
             challenge_name: i.challenge_name,
             session: i.session,
             responses: i.challenge_responses,
+            client_metadata: i.client_metadata,
         })
         .await?;
     Ok(outcome(o))

@@ -11,7 +11,9 @@ use axum::http::Request;
 use axum::Router;
 use cognate_core::clock::ManualClock;
 use cognate_core::rng::SeqRng;
-use cognate_core::service::{Argon2Params, Deliver, Deps, Message, ServiceConfig, UserPools};
+use cognate_core::service::{
+    Argon2Params, Deliver, Deps, HookError, Hooks, Message, ServiceConfig, UserPools,
+};
 use cognate_tokens::MasterKey;
 use http_body_util::BodyExt;
 use serde_json::{json, Value};
@@ -48,12 +50,84 @@ impl Outbox {
     }
 }
 
+/// What a scripted hook does with an event: its answer (the event as
+/// changed) or its failure.
+pub type HookScript = Box<dyn Fn(&Value) -> Result<Value, HookError> + Send + Sync>;
+
+/// The hook port in process: each target (the LambdaConfig value, e.g.
+/// `hook://pre-sign-up`) runs a script; every event is recorded.
+#[derive(Default)]
+pub struct ScriptedHooks {
+    scripts: Mutex<std::collections::HashMap<String, HookScript>>,
+    events: Mutex<Vec<(String, Value)>>,
+}
+
+#[async_trait]
+impl Hooks for ScriptedHooks {
+    async fn invoke(&self, target: &str, event: &Value) -> Result<Value, HookError> {
+        self.events
+            .lock()
+            .unwrap()
+            .push((target.to_string(), event.clone()));
+        let scripts = self.scripts.lock().unwrap();
+        match scripts.get(target) {
+            Some(script) => script(event),
+            None => Err(HookError::Unreachable(format!("no script for {target}"))),
+        }
+    }
+}
+
+impl ScriptedHooks {
+    /// Makes `target` answer with `script(event)`.
+    pub fn script(
+        &self,
+        target: &str,
+        script: impl Fn(&Value) -> Result<Value, HookError> + Send + Sync + 'static,
+    ) {
+        self.scripts
+            .lock()
+            .unwrap()
+            .insert(target.to_string(), Box::new(script));
+    }
+
+    /// Makes `target` answer with the event unchanged but for `response`.
+    pub fn respond(&self, target: &str, response: Value) {
+        self.script(target, move |event| {
+            let mut answer = event.clone();
+            answer["response"] = response.clone();
+            Ok(answer)
+        });
+    }
+
+    /// Every event sent to `target`, oldest first.
+    pub fn events(&self, target: &str) -> Vec<Value> {
+        self.events
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|(t, _)| t == target)
+            .map(|(_, e)| e.clone())
+            .collect()
+    }
+
+    /// The `triggerSource` of every event, oldest first, whatever its target.
+    pub fn sources(&self) -> Vec<String> {
+        self.events
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|(_, e)| e["triggerSource"].as_str().unwrap_or_default().to_string())
+            .collect()
+    }
+}
+
 pub struct App {
     pub router: Router,
     pub store: Arc<dyn cognate_core::store::Store>,
     pub svc: Arc<UserPools>,
     pub clock: ManualClock,
     pub outbox: Arc<Outbox>,
+    pub hooks: Arc<ScriptedHooks>,
 }
 
 pub type CallResult = Result<Value, (String, String)>;
@@ -66,12 +140,14 @@ pub async fn app() -> App {
     );
     let clock = ManualClock::new(START_MS);
     let outbox = Arc::new(Outbox::default());
+    let hooks = Arc::new(ScriptedHooks::default());
     let svc = Arc::new(UserPools::new(
         Deps {
             store: store.clone(),
             clock: Arc::new(clock.clone()),
             rng: Arc::new(SeqRng::new(42)),
             deliver: outbox.clone(),
+            hooks: hooks.clone(),
             master_key: Arc::new(MasterKey::from_bytes(&[7u8; 32]).unwrap()),
         },
         ServiceConfig {
@@ -90,6 +166,7 @@ pub async fn app() -> App {
         svc,
         clock,
         outbox,
+        hooks,
     }
 }
 

@@ -93,7 +93,7 @@ impl Http {
             scheme,
             authority,
             prefix: uri.path().trim_end_matches('/').to_string(),
-            client: client()?,
+            client: https_client()?,
         })
     }
 
@@ -108,7 +108,8 @@ impl Http {
     }
 }
 
-fn client() -> anyhow::Result<Client<HttpsConnector<HttpConnector>, Full<Bytes>>> {
+/// An HTTP(S) client that trusts the system's certificates.
+pub fn https_client() -> anyhow::Result<Client<HttpsConnector<HttpConnector>, Full<Bytes>>> {
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
     let verifier = rustls_platform_verifier::Verifier::new(provider.clone())
         .context("loading the system's trusted certificates")?;
