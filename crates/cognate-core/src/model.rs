@@ -36,9 +36,65 @@ pub struct UserPool {
     #[serde(default)]
     pub software_token_mfa_enabled: bool,
     pub deletion_protection: bool,
-    /// Trigger name (e.g. `PreSignUp`) -> target.
+    /// Trigger name (e.g. `PreSignUp`) -> target; also the event version
+    /// PreTokenGeneration runs with, under [`PRE_TOKEN_GENERATION_VERSION`].
     pub lambda_config: BTreeMap<String, String>,
     pub passthrough: Passthrough,
+}
+
+/// The `lambda_config` key holding PreTokenGenerationConfig.LambdaVersion
+/// (absent: `V1_0`).
+pub const PRE_TOKEN_GENERATION_VERSION: &str = "PreTokenGenerationConfig.LambdaVersion";
+
+/// PreTokenGenerationConfig.LambdaVersion: the shape of the event and of
+/// the answer PreTokenGeneration works with.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum PreTokenVersion {
+    /// Claims of the ID token only.
+    #[default]
+    V1,
+    /// Claims and scopes of both tokens.
+    V2,
+    /// As V2, also for machine-to-machine (client credentials) tokens.
+    V3,
+}
+
+impl PreTokenVersion {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "V1_0" => Some(Self::V1),
+            "V2_0" => Some(Self::V2),
+            "V3_0" => Some(Self::V3),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::V1 => "V1_0",
+            Self::V2 => "V2_0",
+            Self::V3 => "V3_0",
+        }
+    }
+
+    /// The event's `version` member.
+    pub fn event_version(self) -> &'static str {
+        match self {
+            Self::V1 => "1",
+            Self::V2 => "2",
+            Self::V3 => "3",
+        }
+    }
+}
+
+impl UserPool {
+    /// The LambdaVersion PreTokenGeneration runs with.
+    pub fn pre_token_generation_version(&self) -> PreTokenVersion {
+        self.lambda_config
+            .get(PRE_TOKEN_GENERATION_VERSION)
+            .and_then(|v| PreTokenVersion::parse(v))
+            .unwrap_or_default()
+    }
 }
 
 impl UserPool {
@@ -58,10 +114,47 @@ impl UserPool {
         self.schema.iter().find(|a| a.name == name)
     }
 
+    // The second factors besides TOTP are configured through members kept in
+    // `passthrough`: `SmsConfiguration` and `SmsAuthenticationMessage` (as
+    // CreateUserPool and SetUserPoolMfaConfig give them) make SMS_MFA
+    // available, `EmailMfaConfiguration` makes EMAIL_OTP available.
+
+    /// Whether SMS_MFA is available: the pool has an `SmsConfiguration`.
+    pub fn sms_mfa_available(&self) -> bool {
+        self.passthrough
+            .get("SmsConfiguration")
+            .is_some_and(|v| v.is_object())
+    }
+
+    /// The pool's `SmsAuthenticationMessage` template, if set.
+    pub fn sms_authentication_message(&self) -> Option<&str> {
+        self.passthrough
+            .get("SmsAuthenticationMessage")
+            .and_then(|v| v.as_str())
+    }
+
+    /// The pool's EmailMfaConfiguration; EMAIL_OTP is available when set.
+    pub fn email_mfa_config(&self) -> Option<EmailMfaConfig> {
+        let c = self.passthrough.get("EmailMfaConfiguration")?.as_object()?;
+        let text = |k: &str| c.get(k).and_then(|v| v.as_str()).map(str::to_string);
+        Some(EmailMfaConfig {
+            message: text("Message"),
+            subject: text("Subject"),
+        })
+    }
+
     pub fn signs_in_with(&self, attr: &str) -> bool {
         self.username_attributes.iter().any(|a| a == attr)
             || self.alias_attributes.iter().any(|a| a == attr)
     }
+}
+
+/// A pool's EmailMfaConfiguration: the EMAIL_OTP message template (with
+/// `{####}` for the code) and subject; `None` uses the default.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct EmailMfaConfig {
+    pub message: Option<String>,
+    pub subject: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -268,7 +361,8 @@ pub struct User {
     pub passthrough: Passthrough,
 }
 
-/// A user's TOTP (software token) MFA state.
+/// A user's second factors: TOTP (software token) state and which of
+/// SMS_MFA, EMAIL_OTP and SOFTWARE_TOKEN_MFA are enabled and preferred.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct UserMfa {
     /// The verified TOTP secret, sealed with the master key (base64).
@@ -284,21 +378,49 @@ pub struct UserMfa {
     pub totp_preferred: bool,
     /// The last 30-second step whose code was accepted: a code is good once.
     pub last_totp_step: i64,
+    /// Whether sign-in may send a code by SMS (SMS_MFA).
+    #[serde(default)]
+    pub sms_enabled: bool,
+    #[serde(default)]
+    pub sms_preferred: bool,
+    /// Whether sign-in may send a code by e-mail (EMAIL_OTP).
+    #[serde(default)]
+    pub email_enabled: bool,
+    #[serde(default)]
+    pub email_preferred: bool,
+    /// Consecutive wrong second-factor codes and when the last one was
+    /// given: they lock the user's sign-ins as wrong passwords do.
+    #[serde(default)]
+    pub failed_codes: u32,
+    #[serde(default)]
+    pub last_failed_code_ms: i64,
 }
 
 impl UserMfa {
+    /// `(wire name, enabled, preferred)` of each second factor.
+    fn factors(&self) -> [(&'static str, bool, bool); 3] {
+        [
+            ("SMS_MFA", self.sms_enabled, self.sms_preferred),
+            ("SOFTWARE_TOKEN_MFA", self.totp_enabled, self.totp_preferred),
+            ("EMAIL_OTP", self.email_enabled, self.email_preferred),
+        ]
+    }
+
     /// The wire names of the enabled second factors (UserMFASettingList).
     pub fn enabled_methods(&self) -> Vec<&'static str> {
-        if self.totp_enabled {
-            vec!["SOFTWARE_TOKEN_MFA"]
-        } else {
-            Vec::new()
-        }
+        self.factors()
+            .into_iter()
+            .filter(|(_, enabled, _)| *enabled)
+            .map(|(name, _, _)| name)
+            .collect()
     }
 
     /// The preferred second factor (PreferredMfaSetting), if any.
     pub fn preferred_method(&self) -> Option<&'static str> {
-        (self.totp_enabled && self.totp_preferred).then_some("SOFTWARE_TOKEN_MFA")
+        self.factors()
+            .into_iter()
+            .find(|(_, enabled, preferred)| *enabled && *preferred)
+            .map(|(name, _, _)| name)
     }
 }
 

@@ -111,10 +111,12 @@ async fn tokens_minted_by_a_hosted_pool_pass_the_authorizer() {
             password: "Passw0rd!".into(),
             attributes: BTreeMap::new(),
             secret_hash: None,
+            validation_data: BTreeMap::new(),
+            client_metadata: BTreeMap::new(),
         })
         .await
         .expect("sign up");
-    svc.admin_confirm_sign_up(&pool.id, "alice")
+    svc.admin_confirm_sign_up(&pool.id, "alice", &BTreeMap::new())
         .await
         .expect("confirm");
     let outcome = svc

@@ -33,6 +33,8 @@ pub const ENV_MASTER_KEY: &str = "COGNATE_MASTER_KEY";
 pub const ENV_LOG: &str = "COGNATE_LOG";
 /// A `postgres://` URL: store everything in PostgreSQL instead of SQLite.
 pub const ENV_DATABASE_URL: &str = "COGNATE_DATABASE_URL";
+/// The URL every SMS message is POSTed to (overrides `[sms] webhook_url`).
+pub const ENV_SMS_WEBHOOK_URL: &str = "COGNATE_SMS_WEBHOOK_URL";
 /// Seconds to run the server's clock ahead of (or, negative, behind) real time.
 pub const ENV_CLOCK_OFFSET: &str = "COGNATE_CLOCK_OFFSET_SECS";
 /// The largest clock offset accepted: ten years.
@@ -133,6 +135,8 @@ pub struct FileConfig {
     #[serde(default)]
     pub passwords: PasswordsFile,
     pub smtp: Option<SmtpFile>,
+    /// `[sms]`: where SMS messages go instead of the log.
+    pub sms: Option<SmsFile>,
     #[serde(default)]
     pub gateway: GatewayFile,
     /// `[triggers]`: Lambda ARN -> the URL of the hook that stands for it,
@@ -202,6 +206,14 @@ impl fmt::Debug for SmtpFile {
     }
 }
 
+/// `[sms]`: SMS delivery through an HTTP webhook.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmsFile {
+    /// Every SMS message is POSTed here as JSON.
+    pub webhook_url: Option<String>,
+}
+
 /// How the SMTP connection is protected.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -242,6 +254,9 @@ pub struct Config {
     pub account_id: String,
     pub argon2: Argon2Params,
     pub smtp: Option<SmtpConfig>,
+    /// `COGNATE_SMS_WEBHOOK_URL`, else `[sms] webhook_url`: SMS messages are
+    /// POSTed there instead of written to the log.
+    pub sms: Option<SmsConfig>,
     /// `COGNATE_MASTER_KEY`, if set (else the key file under `data_dir`).
     pub master_key: Option<Secret>,
     /// `COGNATE_DATABASE_URL`, else the file's `database_url`: PostgreSQL
@@ -268,6 +283,12 @@ pub struct SmtpConfig {
     pub tls: SmtpTls,
     /// `(username, password)`.
     pub credentials: Option<(String, Secret)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SmsConfig {
+    /// An http:// or https:// URL.
+    pub webhook_url: String,
 }
 
 impl Config {
@@ -337,6 +358,15 @@ impl Config {
         };
         check_argon2(&argon2)?;
         let smtp = file.smtp.map(SmtpConfig::from_file).transpose()?;
+        let sms = env
+            .var(ENV_SMS_WEBHOOK_URL)
+            .or(file.sms.and_then(|s| s.webhook_url))
+            .map(|url| {
+                check_http_url(&url)
+                    .map(|webhook_url| SmsConfig { webhook_url })
+                    .context("[sms] webhook_url")
+            })
+            .transpose()?;
         let clock_offset_secs = match env.var(ENV_CLOCK_OFFSET) {
             Some(v) => v.trim().parse::<i64>().with_context(|| {
                 format!("{ENV_CLOCK_OFFSET} must be a whole number of seconds, got {v:?}")
@@ -375,6 +405,7 @@ impl Config {
             account_id,
             argon2,
             smtp,
+            sms,
             master_key: env.var(ENV_MASTER_KEY).map(Secret),
             database_url: env
                 .var(ENV_DATABASE_URL)

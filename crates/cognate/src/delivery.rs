@@ -1,5 +1,6 @@
 //! Implementations of the core's [`Deliver`] port: the log (always, the
-//! development default) and SMTP (when `[smtp]` is configured).
+//! development default), SMTP for email (when `[smtp]` is configured) and an
+//! HTTP webhook for SMS (when `[sms] webhook_url` is configured).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -12,7 +13,15 @@ use lettre::message::Mailbox;
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 
-use crate::config::{SmtpConfig, SmtpTls};
+use bytes::Bytes;
+use http::{header, Method, Request};
+use http_body_util::Full;
+use hyper_rustls::HttpsConnector;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::client::legacy::Client;
+use serde_json::json;
+
+use crate::config::{SmsConfig, SmtpConfig, SmtpTls};
 
 /// Target of the delivery log lines.
 pub const LOG_TARGET: &str = "cognate::delivery";
@@ -20,13 +29,130 @@ pub const LOG_TARGET: &str = "cognate::delivery";
 /// How long one SMTP command may take before the delivery fails.
 const SMTP_TIMEOUT: Duration = Duration::from_secs(15);
 
-/// The delivery configured by `smtp`: SMTP for email (SMS to the log), else
-/// the log for everything.
-pub fn from_config(smtp: Option<&SmtpConfig>) -> anyhow::Result<Arc<dyn Deliver>> {
-    Ok(match smtp {
+/// How long the SMS webhook may take to answer before the delivery fails.
+const SMS_WEBHOOK_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The delivery configured by `smtp` and `sms`: email over SMTP, SMS to the
+/// webhook, and whichever is not configured to the log.
+pub fn from_config(
+    smtp: Option<&SmtpConfig>,
+    sms: Option<&SmsConfig>,
+) -> anyhow::Result<Arc<dyn Deliver>> {
+    let email: Arc<dyn Deliver> = match smtp {
         Some(cfg) => Arc::new(SmtpDeliver::new(cfg)?),
         None => Arc::new(LogDeliver),
+    };
+    Ok(match sms {
+        Some(cfg) => Arc::new(ByMedium {
+            email,
+            sms: Arc::new(SmsWebhook::new(cfg)?),
+        }),
+        None => email,
     })
+}
+
+// === impl ByMedium ===
+
+/// Email to one delivery, SMS to another.
+pub struct ByMedium {
+    pub email: Arc<dyn Deliver>,
+    pub sms: Arc<dyn Deliver>,
+}
+
+#[async_trait]
+impl Deliver for ByMedium {
+    async fn deliver(&self, message: &Message) -> Result<(), String> {
+        match message.medium {
+            Medium::Email => self.email.deliver(message).await,
+            Medium::Sms => self.sms.deliver(message).await,
+        }
+    }
+}
+
+// === impl SmsWebhook ===
+
+/// POSTs every SMS message as JSON `{"to", "message", "poolId", "username",
+/// "purpose", "code"}` (`code` null when the message carries none) to the
+/// configured URL. Anything but a 2xx answer within 5 s is a failed
+/// delivery, which the core reports as `CodeDeliveryFailureException`.
+pub struct SmsWebhook {
+    client: Client<HttpsConnector<HttpConnector>, Full<Bytes>>,
+    url: String,
+    timeout: Duration,
+}
+
+impl SmsWebhook {
+    pub fn new(cfg: &SmsConfig) -> anyhow::Result<Self> {
+        Ok(SmsWebhook {
+            client: crate::apply::transport::https_client()?,
+            url: cfg.webhook_url.clone(),
+            timeout: SMS_WEBHOOK_TIMEOUT,
+        })
+    }
+
+    /// The JSON body posted for `m`.
+    pub fn payload(m: &Message) -> serde_json::Value {
+        json!({
+            "to": m.destination,
+            "message": m.body,
+            "poolId": m.pool_id,
+            "username": m.username,
+            "purpose": m.purpose.as_str(),
+            "code": m.code.as_deref().or(m.temporary_password.as_deref()),
+        })
+    }
+
+    async fn post(&self, m: &Message) -> Result<(), String> {
+        let request = Request::builder()
+            .method(Method::POST)
+            .uri(&self.url)
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Full::new(Bytes::from(Self::payload(m).to_string())))
+            .map_err(|e| format!("SMS webhook {}: {e}", self.url))?;
+        let response = self
+            .client
+            .request(request)
+            .await
+            .map_err(|e| format!("SMS webhook {}: {e}", self.url))?;
+        let status = response.status();
+        if status.is_success() {
+            Ok(())
+        } else {
+            Err(format!("SMS webhook {} answered HTTP {status}", self.url))
+        }
+    }
+}
+
+#[async_trait]
+impl Deliver for SmsWebhook {
+    async fn deliver(&self, message: &Message) -> Result<(), String> {
+        let result = match tokio::time::timeout(self.timeout, self.post(message)).await {
+            Ok(result) => result,
+            Err(_) => Err(format!(
+                "SMS webhook {} did not answer within {} s",
+                self.url,
+                self.timeout.as_secs()
+            )),
+        };
+        match &result {
+            Ok(()) => tracing::info!(
+                target: LOG_TARGET,
+                pool_id = %message.pool_id,
+                username = %message.username,
+                purpose = %message.purpose.as_str(),
+                destination = %message.destination,
+                "sms sent"
+            ),
+            Err(e) => tracing::warn!(
+                target: LOG_TARGET,
+                pool_id = %message.pool_id,
+                destination = %message.destination,
+                error = %e,
+                "sms delivery failed"
+            ),
+        }
+        result
+    }
 }
 
 // === impl LogDeliver ===

@@ -207,3 +207,110 @@ fn smtp_with_credentials_builds() {
     cfg.credentials = Some(("user".into(), Secret::new("pw")));
     assert!(SmtpDeliver::new(&cfg).is_ok());
 }
+
+/// An HTTP server on 127.0.0.1 answering one request with `status`;
+/// the task returns the request body.
+async fn webhook_sink(status: u16) -> (String, tokio::task::JoinHandle<String>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/sms", listener.local_addr().unwrap());
+    let task = tokio::spawn(async move {
+        let (stream, _) = listener.accept().await.unwrap();
+        let (read, mut write) = stream.into_split();
+        let mut reader = BufReader::new(read);
+        let mut length = 0usize;
+        loop {
+            let mut line = String::new();
+            reader.read_line(&mut line).await.unwrap();
+            let line = line.trim_end();
+            if line.is_empty() {
+                break;
+            }
+            if let Some((name, value)) = line.split_once(':') {
+                if name.eq_ignore_ascii_case("content-length") {
+                    length = value.trim().parse().unwrap();
+                }
+            }
+        }
+        let mut body = vec![0u8; length];
+        tokio::io::AsyncReadExt::read_exact(&mut reader, &mut body)
+            .await
+            .unwrap();
+        let answer =
+            format!("HTTP/1.1 {status} X\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
+        write.write_all(answer.as_bytes()).await.unwrap();
+        String::from_utf8(body).unwrap()
+    });
+    (url, task)
+}
+
+fn sms_webhook(url: &str) -> SmsWebhook {
+    SmsWebhook::new(&SmsConfig {
+        webhook_url: url.to_string(),
+    })
+    .unwrap()
+}
+
+#[tokio::test]
+async fn sms_webhook_posts_the_message_as_json() {
+    let (url, sink) = webhook_sink(200).await;
+    let mut m = message(Medium::Sms, Some("123456"), None);
+    m.purpose = Purpose::Authentication;
+    sms_webhook(&url).deliver(&m).await.unwrap();
+    let body: serde_json::Value = serde_json::from_str(&sink.await.unwrap()).unwrap();
+    assert_eq!(
+        body,
+        serde_json::json!({
+            "to": "+15555550100",
+            "message": "Your verification code is 123456",
+            "poolId": "us-east-1_AbC123",
+            "username": "alice",
+            "purpose": "Authentication",
+            "code": "123456",
+        })
+    );
+}
+
+#[tokio::test]
+async fn sms_webhook_error_status_is_a_delivery_error() {
+    let (url, _sink) = webhook_sink(500).await;
+    let m = message(Medium::Sms, Some("123456"), None);
+    let err = sms_webhook(&url).deliver(&m).await.unwrap_err();
+    assert!(err.contains("HTTP 500"), "{err}");
+}
+
+#[tokio::test]
+async fn sms_webhook_that_does_not_answer_in_time_is_a_delivery_error() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/sms", listener.local_addr().unwrap());
+    let mut hook = sms_webhook(&url);
+    hook.timeout = Duration::from_millis(200);
+    let m = message(Medium::Sms, Some("123456"), None);
+    let err = hook.deliver(&m).await.unwrap_err();
+    assert!(err.contains("did not answer"), "{err}");
+    drop(listener);
+}
+
+#[tokio::test]
+async fn with_a_webhook_email_still_goes_to_its_own_delivery() {
+    let (url, sink) = webhook_sink(200).await;
+    let deliver = from_config(
+        None,
+        Some(&SmsConfig {
+            webhook_url: url.clone(),
+        }),
+    )
+    .unwrap();
+    deliver
+        .deliver(&message(Medium::Email, Some("111111"), None))
+        .await
+        .unwrap();
+    deliver
+        .deliver(&message(Medium::Sms, Some("222222"), None))
+        .await
+        .unwrap();
+    let body = sink.await.unwrap();
+    assert!(
+        body.contains("222222") && !body.contains("111111"),
+        "{body}"
+    );
+}

@@ -182,7 +182,7 @@ pub async fn build_app(cfg: &Config, bound: SocketAddr) -> anyhow::Result<App> {
         store,
         clock: clock.clone(),
         rng: Arc::new(SystemRng),
-        deliver: delivery::from_config(cfg.smtp.as_ref())?,
+        deliver: delivery::from_config(cfg.smtp.as_ref(), cfg.sms.as_ref())?,
         hooks: crate::hooks::HttpHooks::new(cfg.triggers.clone())?,
         master_key: Arc::new(key),
     };

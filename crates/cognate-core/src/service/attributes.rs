@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use super::custom_message::MessageTrigger;
 use super::users::CodeDelivery;
 use super::{Medium, UserPools};
 use crate::model::{AttributeType, CodePurpose, User, UserPool};
@@ -111,6 +112,7 @@ impl UserPools {
         mut user: User,
         attrs: BTreeMap<String, String>,
         writer: Writer<'_>,
+        trigger: &MessageTrigger<'_>,
     ) -> CoreResult<Vec<CodeDelivery>> {
         Self::check_attributes(pool, &attrs, writer, Some(&user))?;
         let mut to_verify = Vec::new();
@@ -145,8 +147,8 @@ impl UserPools {
                         pool,
                         &user,
                         CodePurpose::VerifyAttribute(name),
-                        medium,
-                        &dest,
+                        (medium, &dest),
+                        trigger,
                     )
                     .await?,
                 );
@@ -228,10 +230,12 @@ impl UserPools {
         pool_id: &str,
         username: &str,
         attrs: BTreeMap<String, String>,
+        metadata: &BTreeMap<String, String>,
     ) -> CoreResult<()> {
         let pool = self.pool(pool_id).await?;
         let user = self.user(&pool, username).await?;
-        self.write_attributes(&pool, user, attrs, Writer::Admin)
+        let trigger = MessageTrigger::new("UpdateUserAttribute", None, metadata);
+        self.write_attributes(&pool, user, attrs, Writer::Admin, &trigger)
             .await?;
         Ok(())
     }
@@ -240,14 +244,17 @@ impl UserPools {
         &self,
         access_token: &str,
         attrs: BTreeMap<String, String>,
+        metadata: &BTreeMap<String, String>,
     ) -> CoreResult<Vec<CodeDelivery>> {
         let ctx = self.authorize_access_token(access_token).await?;
         let client = self.client(&ctx.pool.id, &ctx.client_id).await?;
+        let trigger = MessageTrigger::new("UpdateUserAttribute", Some(&ctx.client_id), metadata);
         self.write_attributes(
             &ctx.pool,
             ctx.user,
             attrs,
             Writer::Client(&client.write_attributes),
+            &trigger,
         )
         .await
     }
@@ -276,6 +283,7 @@ impl UserPools {
         &self,
         access_token: &str,
         attribute: &str,
+        metadata: &BTreeMap<String, String>,
     ) -> CoreResult<CodeDelivery> {
         let ctx = self.authorize_access_token(access_token).await?;
         let medium = match attribute {
@@ -294,12 +302,13 @@ impl UserPools {
             .ok_or_else(|| {
                 CoreError::invalid(format!("User does not have the attribute {attribute}"))
             })?;
+        let trigger = MessageTrigger::new("VerifyUserAttribute", Some(&ctx.client_id), metadata);
         self.send_code(
             &ctx.pool,
             &ctx.user,
             CodePurpose::VerifyAttribute(attribute.to_string()),
-            medium,
-            &dest,
+            (medium, &dest),
+            &trigger,
         )
         .await
     }

@@ -9,8 +9,10 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use serde::{Deserialize, Serialize};
 
+use super::custom_auth::CustomState;
 use super::passwords::check_policy;
 use super::rotation::{chain_origin, rotation_requires_get_tokens};
+use super::token_triggers::{TokenRequest, TokenSource};
 use super::tokens::{token_hash, Origin};
 use super::UserPools;
 use crate::model::{AppClient, User, UserPool, UserStatus};
@@ -73,6 +75,9 @@ pub(super) struct SessionState {
     pub(super) challenge: String,
     pub(super) expires_ms: i64,
     nonce: String,
+    /// The state of a CUSTOM_AUTH flow, for its challenges.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(super) custom: Option<CustomState>,
 }
 
 pub(super) const INCORRECT: &str = "Incorrect username or password.";
@@ -94,13 +99,15 @@ impl UserPools {
                 if !client.allows_flow("ALLOW_USER_PASSWORD_AUTH") && !client.allows_flow("USER_PASSWORD_AUTH") {
                     return Err(flow_not_enabled("USER_PASSWORD_AUTH"));
                 }
-                self.password_sign_in(&pool, &client, p).await
+                self.password_sign_in(&pool, &client, p, &req.client_metadata)
+                    .await
             }
             ("ADMIN_USER_PASSWORD_AUTH" | "ADMIN_NO_SRP_AUTH", true) => {
                 if !client.allows_flow("ALLOW_ADMIN_USER_PASSWORD_AUTH") && !client.allows_flow("ADMIN_NO_SRP_AUTH") {
                     return Err(flow_not_enabled(&req.flow));
                 }
-                self.password_sign_in(&pool, &client, p).await
+                self.password_sign_in(&pool, &client, p, &req.client_metadata)
+                    .await
             }
             ("REFRESH_TOKEN_AUTH" | "REFRESH_TOKEN", _) => {
                 let legacy = client.explicit_auth_flows.iter().any(|f| !f.starts_with("ALLOW_"));
@@ -110,7 +117,8 @@ impl UserPools {
                 if client.rotates_refresh_tokens() {
                     return Err(rotation_requires_get_tokens());
                 }
-                self.refresh(&pool, &client, p).await
+                self.refresh(&pool, &client, p, &req.client_metadata)
+                    .await
             }
             ("USER_SRP_AUTH", _) if !client.allows_flow("ALLOW_USER_SRP_AUTH") => {
                 Err(flow_not_enabled("USER_SRP_AUTH"))
@@ -119,7 +127,8 @@ impl UserPools {
                 Err(flow_not_enabled("CUSTOM_AUTH"))
             }
             ("USER_SRP_AUTH", _) => self.srp_challenge(&pool, &client, p).await,
-            ("CUSTOM_AUTH" | "USER_AUTH", _) => Err(CoreError::invalid(format!(
+            ("CUSTOM_AUTH", _) => self.custom_auth(&pool, &client, &req).await,
+            ("USER_AUTH", _) => Err(CoreError::invalid(format!(
                 "The {} flow is not supported by this server yet",
                 req.flow
             ))),
@@ -176,6 +185,7 @@ impl UserPools {
         pool: &UserPool,
         client: &AppClient,
         p: &BTreeMap<String, String>,
+        metadata: &BTreeMap<String, String>,
     ) -> CoreResult<AuthOutcome> {
         let username = Self::required(p, "USERNAME")?;
         let password = Self::required(p, "PASSWORD")?;
@@ -186,7 +196,15 @@ impl UserPools {
             user.as_ref(),
             p.get("SECRET_HASH").map(String::as_str),
         )?;
+        self.pre_authentication(pool, client, username, user.as_ref(), metadata)
+            .await?;
         let Some(mut user) = user else {
+            if let Some(outcome) = self
+                .migrated_sign_in(pool, client, username, password, metadata)
+                .await?
+            {
+                return Ok(outcome);
+            }
             // Spend the time a real check would, so the answer's timing
             // says nothing about which usernames exist.
             let _ = self
@@ -214,22 +232,28 @@ impl UserPools {
             self.set_srp_verifier(&mut user, password);
             self.store.update_user(&user).await?;
         }
-        self.after_password(pool, client, user).await
+        self.after_password_with_metadata(pool, client, user, metadata)
+            .await
     }
 
     /// What follows a proven password (argon2 or SRP): the account checks,
-    /// then tokens or the NEW_PASSWORD_REQUIRED challenge.
-    pub(super) async fn after_password(
+    /// then tokens or the NEW_PASSWORD_REQUIRED challenge. `metadata` is the
+    /// call's ClientMetadata, for the triggers.
+    pub(super) async fn after_password_with_metadata(
         &self,
         pool: &UserPool,
         client: &AppClient,
         user: User,
+        metadata: &BTreeMap<String, String>,
     ) -> CoreResult<AuthOutcome> {
         if !user.enabled {
             return Err(CoreError::not_authorized("User is disabled."));
         }
         match user.status {
-            UserStatus::Confirmed => self.mfa_or_tokens(pool, client, &user).await,
+            UserStatus::Confirmed => {
+                self.mfa_or_tokens(pool, client, &user, TokenRequest::sign_in(metadata))
+                    .await
+            }
             UserStatus::Unconfirmed => {
                 Err(CoreError::UserNotConfirmed("User is not confirmed.".into()))
             }
@@ -300,14 +324,28 @@ impl UserPools {
         user: &User,
         challenge: &str,
     ) -> CoreResult<String> {
+        self.seal_session_state(pool, client, &user.sub, challenge, None)
+    }
+
+    /// Seals a session for the user `sub` (empty for a name no user has)
+    /// and, in a CUSTOM_AUTH flow, the flow's state.
+    pub(super) fn seal_session_state(
+        &self,
+        pool: &UserPool,
+        client: &AppClient,
+        sub: &str,
+        challenge: &str,
+        custom: Option<CustomState>,
+    ) -> CoreResult<String> {
         let state = SessionState {
             pool_id: pool.id.clone(),
             client_id: client.client_id.clone(),
-            sub: user.sub.clone(),
+            sub: sub.to_string(),
             challenge: challenge.to_string(),
             expires_ms: self.clock.now_ms()
                 + i64::from(client.auth_session_validity_minutes) * 60_000,
             nonce: self.rng.alnum(16),
+            custom,
         };
         let json = serde_json::to_vec(&state).map_err(|e| CoreError::Internal(e.to_string()))?;
         Ok(URL_SAFE_NO_PAD.encode(self.master_key.seal(&json, SESSION_AAD)))
@@ -417,11 +455,18 @@ impl UserPools {
                 user.password_set_ms = self.clock.now_ms();
                 user.modified_ms = user.password_set_ms;
                 self.store.update_user(&user).await?;
-                self.mfa_or_tokens(&pool, &client, &user).await
+                let request = TokenRequest {
+                    source: TokenSource::NewPasswordChallenge,
+                    client_metadata: &req.client_metadata,
+                };
+                self.mfa_or_tokens(&pool, &client, &user, request).await
             }
-            "PASSWORD_VERIFIER" => self.srp_verify(&pool, &client, r).await,
+            "PASSWORD_VERIFIER" => self.srp_verify(&pool, &client, &req).await,
             "SOFTWARE_TOKEN_MFA" => self.respond_software_token_mfa(&pool, &client, &req).await,
             "MFA_SETUP" => self.respond_mfa_setup(&pool, &client, &req).await,
+            "SMS_MFA" | "EMAIL_OTP" => self.respond_otp_mfa(&pool, &client, &req).await,
+            "SELECT_MFA_TYPE" => self.respond_select_mfa_type(&pool, &client, &req).await,
+            "CUSTOM_CHALLENGE" => self.respond_custom_challenge(&pool, &client, &req).await,
             other => Err(CoreError::invalid(format!(
                 "The challenge {other} is not supported by this server yet"
             ))),
@@ -433,6 +478,7 @@ impl UserPools {
         pool: &UserPool,
         client: &AppClient,
         p: &BTreeMap<String, String>,
+        metadata: &BTreeMap<String, String>,
     ) -> CoreResult<AuthOutcome> {
         let token = Self::required(p, "REFRESH_TOKEN")?;
         let invalid = || CoreError::not_authorized("Invalid Refresh Token");
@@ -464,8 +510,14 @@ impl UserPools {
             return Err(CoreError::not_authorized("User is disabled."));
         }
         Ok(AuthOutcome::Tokens(
-            self.mint(pool, client, &user, Origin::Refresh(session))
-                .await?,
+            self.mint_for(
+                pool,
+                client,
+                &user,
+                Origin::Refresh(session),
+                TokenRequest::refresh(metadata),
+            )
+            .await?,
         ))
     }
 

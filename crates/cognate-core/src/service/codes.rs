@@ -2,6 +2,7 @@
 //! verification) and the messages that carry them. Codes are six digits,
 //! stored only as a keyed hash, single use, expiring, and attempt-limited.
 
+use super::custom_message::MessageTrigger;
 use super::users::CodeDelivery;
 use super::{Medium, Message, Purpose, UserPools};
 use crate::model::{CodePurpose, CodeRecord, User, UserPool};
@@ -164,14 +165,15 @@ impl UserPools {
         }
     }
 
-    /// Issues a code and sends it. Returns the CodeDeliveryDetails.
+    /// Issues a code and sends it, through the pool's CustomMessage trigger.
+    /// Returns the CodeDeliveryDetails.
     pub(crate) async fn send_code(
         &self,
         pool: &UserPool,
         user: &User,
         purpose: CodePurpose,
-        medium: Medium,
-        destination: &str,
+        (medium, destination): (Medium, &str),
+        trigger: &MessageTrigger<'_>,
     ) -> CoreResult<CodeDelivery> {
         let code = self.issue_code(pool, user, &purpose).await?;
         let (kind, subject, body) = match purpose {
@@ -191,7 +193,7 @@ impl UserPools {
                 format!("Your verification code is {code}. "),
             ),
         };
-        self.send(Message {
+        let mut message = Message {
             pool_id: pool.id.clone(),
             username: user.username.clone(),
             purpose: kind,
@@ -201,8 +203,10 @@ impl UserPools {
             body,
             code: Some(code),
             temporary_password: None,
-        })
-        .await?;
+        };
+        self.apply_custom_message(pool, user, trigger, &mut message)
+            .await?;
+        self.send(message).await?;
         Ok(CodeDelivery {
             destination: mask(medium, destination),
             medium,

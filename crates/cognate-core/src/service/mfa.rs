@@ -1,9 +1,8 @@
-//! TOTP (software token) multi-factor authentication: the pool's MFA
-//! configuration, associating and verifying an authenticator, the user's
-//! preferences, and the SOFTWARE_TOKEN_MFA and MFA_SETUP sign-in challenges.
-//!
-//! Only TOTP exists as a second factor here, so a user never has more than
-//! one factor enabled and SELECT_MFA_TYPE is never needed.
+//! Multi-factor authentication: the pool's MFA configuration, associating
+//! and verifying a TOTP authenticator, the user's preferences, the choice of
+//! a second factor at the end of a sign-in, and the SOFTWARE_TOKEN_MFA and
+//! MFA_SETUP challenges. SMS_MFA, EMAIL_OTP and SELECT_MFA_TYPE live in
+//! `otp_mfa`.
 
 use std::collections::BTreeMap;
 
@@ -11,10 +10,12 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 
 use super::auth::{AuthOutcome, Challenge, ChallengeResponse, INCORRECT};
+use super::otp_mfa::{apply_otp_config, Factor, MfaPreferences, SmsMfaConfigUpdate};
+use super::token_triggers::TokenRequest;
 use super::tokens::Origin;
 use super::totp::{base32_encode, step_at, totp_code, DIGITS};
 use super::UserPools;
-use crate::model::{AppClient, User, UserPool, UserStatus};
+use crate::model::{AppClient, EmailMfaConfig, User, UserPool, UserStatus};
 use crate::rng::RngExt;
 use crate::{CoreError, CoreResult};
 
@@ -31,6 +32,10 @@ pub struct MfaConfigUpdate {
     pub mfa_configuration: Option<String>,
     /// SoftwareTokenMfaConfiguration.Enabled.
     pub software_token_enabled: Option<bool>,
+    /// SmsMfaConfiguration: the SMS template and sending configuration.
+    pub sms: Option<SmsMfaConfigUpdate>,
+    /// EmailMfaConfiguration: makes EMAIL_OTP available.
+    pub email: Option<EmailMfaConfig>,
 }
 
 /// Who an AssociateSoftwareToken or VerifySoftwareToken call speaks for: a
@@ -39,13 +44,6 @@ pub struct MfaConfigUpdate {
 pub enum MfaCaller<'a> {
     AccessToken(&'a str),
     Session(&'a str),
-}
-
-/// SoftwareTokenMfaSettings of (Admin)SetUserMFAPreference.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct TotpPreference {
-    pub enabled: Option<bool>,
-    pub preferred: Option<bool>,
 }
 
 /// A user resolved from an [`MfaCaller`], with the client to seal the next
@@ -68,7 +66,8 @@ impl UserPools {
     }
 
     /// Changes the pool's MFA settings. MFA `ON` or `OPTIONAL` needs a
-    /// second factor the pool offers, which here is TOTP.
+    /// second factor the pool offers: TOTP, SMS (an SmsConfiguration) or
+    /// e-mail (an EmailMfaConfiguration).
     pub async fn set_user_pool_mfa_config(
         &self,
         pool_id: &str,
@@ -86,7 +85,9 @@ impl UserPools {
         if let Some(enabled) = update.software_token_enabled {
             pool.software_token_mfa_enabled = enabled;
         }
-        if pool.mfa_configuration != "OFF" && !pool.software_token_mfa_enabled {
+        apply_otp_config(&mut pool, update.sms, update.email)?;
+        let offers_any = Factor::ALL.into_iter().any(|f| f.offered_by(&pool));
+        if pool.mfa_configuration != "OFF" && !offers_any {
             return Err(CoreError::invalid(
                 "Invalid MFA configuration given, can't turn off all MFAs with MFA configuration ON or OPTIONAL.",
             ));
@@ -204,93 +205,117 @@ impl UserPools {
     pub async fn set_user_mfa_preference(
         &self,
         access_token: &str,
-        preference: TotpPreference,
+        preferences: MfaPreferences,
     ) -> CoreResult<()> {
         let ctx = self.authorize_access_token(access_token).await?;
-        self.apply_mfa_preference(ctx.user, preference).await
+        if preferences.is_empty() {
+            return Ok(());
+        }
+        self.apply_mfa_preferences(ctx.user, preferences).await
     }
 
     pub async fn admin_set_user_mfa_preference(
         &self,
         pool_id: &str,
         username: &str,
-        preference: TotpPreference,
+        preferences: MfaPreferences,
     ) -> CoreResult<()> {
         let pool = self.pool(pool_id).await?;
         let user = self.user(&pool, username).await?;
-        self.apply_mfa_preference(user, preference).await
+        if preferences.is_empty() {
+            return Ok(());
+        }
+        self.apply_mfa_preferences(user, preferences).await
     }
 
-    /// Enables or disables TOTP for a user. Enabling needs a verified
-    /// authenticator; a disabled factor cannot be the preferred one.
-    async fn apply_mfa_preference(&self, mut user: User, pref: TotpPreference) -> CoreResult<()> {
-        let enabled = pref.enabled.unwrap_or(user.mfa.totp_enabled);
-        let preferred = pref.preferred.unwrap_or(false);
-        if preferred && !enabled {
-            return Err(CoreError::invalid(
-                "A disabled MFA type cannot be the preferred MFA.",
-            ));
-        }
-        if enabled && user.mfa.totp_secret.is_none() {
-            return Err(CoreError::invalid(
-                "User has not verified software token mfa",
-            ));
-        }
-        user.mfa.totp_enabled = enabled;
-        user.mfa.totp_preferred = enabled && preferred;
-        user.modified_ms = self.clock.now_ms();
-        self.store.update_user(&user).await?;
-        Ok(())
+    /// SetUserSettings: `sms` is whether MFAOptions names SMS.
+    pub async fn set_user_settings(&self, access_token: &str, sms: bool) -> CoreResult<()> {
+        let ctx = self.authorize_access_token(access_token).await?;
+        self.apply_sms_mfa_option(ctx.user, sms).await
+    }
+
+    /// AdminSetUserSettings: `sms` is whether MFAOptions names SMS.
+    pub async fn admin_set_user_settings(
+        &self,
+        pool_id: &str,
+        username: &str,
+        sms: bool,
+    ) -> CoreResult<()> {
+        let pool = self.pool(pool_id).await?;
+        let user = self.user(&pool, username).await?;
+        self.apply_sms_mfa_option(user, sms).await
     }
 
     // === sign-in ===
 
-    /// The end of a successful first factor: the SOFTWARE_TOKEN_MFA
-    /// challenge when the pool uses MFA and the user has TOTP enabled,
-    /// MFA_SETUP when the pool requires MFA and the user has none, tokens
-    /// otherwise.
+    /// The end of a successful first factor. When the pool uses MFA: the
+    /// challenge of the factor [`UserPools::pick_factor`] picks,
+    /// SELECT_MFA_TYPE when the user has several and prefers none, and
+    /// MFA_SETUP when the pool requires MFA and the user has no factor it
+    /// can use. Tokens otherwise.
     pub(super) async fn mfa_or_tokens(
         &self,
         pool: &UserPool,
         client: &AppClient,
         user: &User,
+        request: TokenRequest<'_>,
     ) -> CoreResult<AuthOutcome> {
         if pool.mfa_configuration != "OFF" {
-            if pool.software_token_mfa_enabled && user.mfa.totp_enabled {
-                let mut parameters = BTreeMap::new();
-                parameters.insert("USER_ID_FOR_SRP".to_string(), user.username.clone());
-                if let Some(name) = &user.mfa.totp_device_name {
-                    parameters.insert("FRIENDLY_DEVICE_NAME".to_string(), name.clone());
+            self.refuse_if_codes_locked(user)?;
+            match Self::pick_factor(pool, user) {
+                Ok(Some(factor)) => {
+                    return self
+                        .factor_challenge(pool, client, user, factor, request.client_metadata)
+                        .await;
                 }
-                return Ok(AuthOutcome::Challenge(Challenge {
-                    name: SOFTWARE_TOKEN_MFA.into(),
-                    session: Some(self.seal_session(pool, client, user, SOFTWARE_TOKEN_MFA)?),
-                    parameters,
-                }));
-            }
-            if pool.mfa_configuration == "ON" {
-                let can_setup: Vec<&str> = if pool.software_token_mfa_enabled {
-                    vec![SOFTWARE_TOKEN_MFA]
-                } else {
-                    Vec::new()
-                };
-                let mut parameters = BTreeMap::new();
-                parameters.insert("USER_ID_FOR_SRP".to_string(), user.username.clone());
-                parameters.insert(
-                    "MFAS_CAN_SETUP".to_string(),
-                    serde_json::to_string(&can_setup)
-                        .map_err(|e| CoreError::Internal(e.to_string()))?,
-                );
-                return Ok(AuthOutcome::Challenge(Challenge {
-                    name: MFA_SETUP.into(),
-                    session: Some(self.seal_session(pool, client, user, MFA_SETUP)?),
-                    parameters,
-                }));
+                Err(choices) => {
+                    return self.select_mfa_type_challenge(pool, client, user, &choices);
+                }
+                Ok(None) if pool.mfa_configuration == "ON" => {
+                    let can_setup: Vec<&str> = Factor::ALL
+                        .into_iter()
+                        .filter(|f| f.offered_by(pool))
+                        .map(Factor::name)
+                        .collect();
+                    let mut parameters = BTreeMap::new();
+                    parameters.insert("USER_ID_FOR_SRP".to_string(), user.username.clone());
+                    parameters.insert(
+                        "MFAS_CAN_SETUP".to_string(),
+                        serde_json::to_string(&can_setup)
+                            .map_err(|e| CoreError::Internal(e.to_string()))?,
+                    );
+                    return Ok(AuthOutcome::Challenge(Challenge {
+                        name: MFA_SETUP.into(),
+                        session: Some(self.seal_session(pool, client, user, MFA_SETUP)?),
+                        parameters,
+                    }));
+                }
+                Ok(None) => {}
             }
         }
         Ok(AuthOutcome::Tokens(
-            self.mint(pool, client, user, Origin::SignIn).await?,
+            self.mint_for(pool, client, user, Origin::SignIn, request)
+                .await?,
         ))
+    }
+
+    /// The SOFTWARE_TOKEN_MFA challenge.
+    pub(super) fn totp_challenge(
+        &self,
+        pool: &UserPool,
+        client: &AppClient,
+        user: &User,
+    ) -> CoreResult<AuthOutcome> {
+        let mut parameters = BTreeMap::new();
+        parameters.insert("USER_ID_FOR_SRP".to_string(), user.username.clone());
+        if let Some(name) = &user.mfa.totp_device_name {
+            parameters.insert("FRIENDLY_DEVICE_NAME".to_string(), name.clone());
+        }
+        Ok(AuthOutcome::Challenge(Challenge {
+            name: SOFTWARE_TOKEN_MFA.into(),
+            session: Some(self.seal_session(pool, client, user, SOFTWARE_TOKEN_MFA)?),
+            parameters,
+        }))
     }
 
     /// RespondToAuthChallenge SOFTWARE_TOKEN_MFA: a current code from the
@@ -317,13 +342,22 @@ impl UserPools {
         if check_code_format(code, "softwareTokenMfaCode").is_err()
             || !self.accept_totp(&mut user, &sealed, code)?
         {
-            return Err(CoreError::CodeMismatch(
-                "Invalid code received for user".into(),
-            ));
+            return Err(self
+                .second_factor_failed(&user, "Invalid code received for user")
+                .await?);
         }
+        user.mfa.failed_codes = 0;
+        user.mfa.last_failed_code_ms = 0;
         self.store.update_user(&user).await?;
         Ok(AuthOutcome::Tokens(
-            self.mint(pool, client, &user, Origin::SignIn).await?,
+            self.mint_for(
+                pool,
+                client,
+                &user,
+                Origin::SignIn,
+                TokenRequest::sign_in(&req.client_metadata),
+            )
+            .await?,
         ))
     }
 
@@ -349,13 +383,20 @@ impl UserPools {
             ));
         }
         Ok(AuthOutcome::Tokens(
-            self.mint(pool, client, &user, Origin::SignIn).await?,
+            self.mint_for(
+                pool,
+                client,
+                &user,
+                Origin::SignIn,
+                TokenRequest::sign_in(&req.client_metadata),
+            )
+            .await?,
         ))
     }
 
     /// The user a challenge session was issued for, checked against the
     /// USERNAME and SECRET_HASH of the response and still able to sign in.
-    async fn challenged_user(
+    pub(super) async fn challenged_user(
         &self,
         pool: &UserPool,
         client: &AppClient,

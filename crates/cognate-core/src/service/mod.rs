@@ -4,17 +4,25 @@
 
 mod attributes;
 mod auth;
+mod auth_triggers;
 mod clients;
 mod codes;
+mod custom_auth;
+mod custom_message;
 mod groups;
 mod keys;
 mod lockout;
 mod mfa;
+mod migration;
+mod otp_mfa;
 mod passwords;
 mod pools;
 mod recovery;
 mod rotation;
+mod signup_triggers;
 mod srp;
+mod srp_timestamp;
+mod token_triggers;
 mod tokens;
 pub mod totp;
 mod triggers;
@@ -36,7 +44,8 @@ pub use clients::{ClientSettings, ClientSpec, ClientUpdate};
 pub use codes::mask;
 pub use groups::GroupSpec;
 pub use keys::KeyRing;
-pub use mfa::{MfaCaller, MfaConfigUpdate, TotpPreference};
+pub use mfa::{MfaCaller, MfaConfigUpdate};
+pub use otp_mfa::{FactorPreference, MfaPreferences, SmsMfaConfigUpdate};
 pub use passwords::{Argon2Params, PasswordHasher};
 pub use pools::{standard_schema, AttributeSpec, PasswordPolicySpec, PoolSettings, PoolSpec};
 pub use srp::{format_timestamp, parse_timestamp, ClientChallenge, SrpClient};
@@ -265,7 +274,14 @@ impl UserPools {
             return Ok(Some(u));
         }
         for attr in ["email", "phone_number", "preferred_username"] {
-            if !pool.signs_in_with(attr) {
+            // An e-mail address or phone number that fails the attribute's
+            // format cannot be stored, so it is not looked for.
+            let impossible = match attr {
+                "email" => !attributes::looks_like_email(name),
+                "phone_number" => !attributes::looks_like_phone(name),
+                _ => false,
+            };
+            if impossible || !pool.signs_in_with(attr) {
                 continue;
             }
             let value = if attr == "email" && !pool.username_case_sensitive {
@@ -285,8 +301,11 @@ impl UserPools {
                 return Ok(Some(u));
             }
         }
-        if let Some(u) = self.store.get_user_by_sub(&pool.id, name).await? {
-            return Ok(Some(u));
+        // Every `sub` is a UUID; other names are not looked up by sub.
+        if uuid::Uuid::try_parse(name).is_ok() {
+            if let Some(u) = self.store.get_user_by_sub(&pool.id, name).await? {
+                return Ok(Some(u));
+            }
         }
         Ok(None)
     }

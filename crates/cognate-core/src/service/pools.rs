@@ -13,7 +13,10 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 
 use super::UserPools;
-use crate::model::{AttributeSchema, AttributeType, Passthrough, PasswordPolicy, UserPool};
+use crate::model::{
+    AttributeSchema, AttributeType, Passthrough, PasswordPolicy, PreTokenVersion, UserPool,
+    PRE_TOKEN_GENERATION_VERSION,
+};
 use crate::rng::RngExt;
 use crate::{CoreError, CoreResult};
 
@@ -22,7 +25,8 @@ pub const MAX_CUSTOM_ATTRIBUTES: usize = 50;
 /// Largest MaxLength of a string attribute.
 pub const MAX_STRING_LENGTH: u64 = 2048;
 /// Passthrough members an update keeps when they are not given.
-pub const KEPT_ON_UPDATE: &[&str] = &["UserPoolTier"];
+/// (EmailMfaConfiguration is set only by SetUserPoolMfaConfig.)
+pub const KEPT_ON_UPDATE: &[&str] = &["UserPoolTier", "EmailMfaConfiguration"];
 /// Trigger names accepted in the lambda configuration.
 #[rustfmt::skip]
 pub const TRIGGERS: &[&str] = &[
@@ -70,6 +74,9 @@ pub struct PoolSettings {
     pub mfa_configuration: Option<String>,
     pub deletion_protection: bool,
     pub lambda_config: BTreeMap<String, String>,
+    /// PreTokenGenerationConfig.LambdaVersion (its LambdaArn is the
+    /// `PreTokenGeneration` member of `lambda_config`); `None`: V1_0.
+    pub pre_token_generation_version: Option<PreTokenVersion>,
     pub passthrough: Passthrough,
 }
 
@@ -261,6 +268,17 @@ fn apply_settings(pool: &mut UserPool, s: PoolSettings) -> CoreResult<()> {
         }
     }
     pool.lambda_config = s.lambda_config;
+    if let Some(version) = s.pre_token_generation_version {
+        if !pool.lambda_config.contains_key("PreTokenGeneration") {
+            return Err(CoreError::invalid(
+                "PreTokenGenerationConfig needs a LambdaArn.",
+            ));
+        }
+        pool.lambda_config.insert(
+            PRE_TOKEN_GENERATION_VERSION.to_string(),
+            version.as_str().to_string(),
+        );
+    }
     pool.passthrough = s.passthrough;
     Ok(())
 }

@@ -1,7 +1,11 @@
 //! Passwords after sign-up: administrators setting and resetting them,
 //! users changing them, and the forgot-password flow.
 
+use std::collections::BTreeMap;
+
 use super::codes::code_mismatch;
+use super::custom_message::MessageTrigger;
+use super::migration::{migration_refused, Migration};
 use super::passwords::check_policy;
 use super::users::CodeDelivery;
 use super::UserPools;
@@ -14,7 +18,7 @@ impl UserPools {
         mut user: User,
         password: &str,
         status: UserStatus,
-    ) -> CoreResult<()> {
+    ) -> CoreResult<User> {
         user.password_hash = Some(self.hasher.hash(&*self.rng, password).await?);
         self.set_srp_verifier(&mut user, password);
         user.status = status;
@@ -22,7 +26,7 @@ impl UserPools {
         user.modified_ms = user.password_set_ms;
         user.failed_sign_ins = 0;
         self.store.update_user(&user).await?;
-        Ok(())
+        Ok(user)
     }
 
     pub async fn admin_set_user_password(
@@ -40,7 +44,8 @@ impl UserPools {
         } else {
             UserStatus::ForceChangePassword
         };
-        self.store_password(user, password, status).await
+        self.store_password(user, password, status).await?;
+        Ok(())
     }
 
     /// Marks the user RESET_REQUIRED and sends them a reset code when they
@@ -52,8 +57,15 @@ impl UserPools {
         user.modified_ms = self.clock.now_ms();
         self.store.update_user(&user).await?;
         if let Some((medium, dest)) = self.verified_destination(&user) {
-            self.send_code(&pool, &user, CodePurpose::ForgotPassword, medium, &dest)
-                .await?;
+            let trigger = MessageTrigger::admin("ForgotPassword");
+            self.send_code(
+                &pool,
+                &user,
+                CodePurpose::ForgotPassword,
+                (medium, &dest),
+                &trigger,
+            )
+            .await?;
         }
         Ok(())
     }
@@ -74,7 +86,8 @@ impl UserPools {
         }
         check_policy(&ctx.pool.password_policy, proposed)?;
         let status = ctx.user.status;
-        self.store_password(ctx.user, proposed, status).await
+        self.store_password(ctx.user, proposed, status).await?;
+        Ok(())
     }
 
     fn verified_destination(&self, user: &User) -> Option<(super::Medium, String)> {
@@ -97,9 +110,30 @@ impl UserPools {
         client_id: &str,
         username: &str,
         secret_hash: Option<&str>,
+        metadata: &BTreeMap<String, String>,
     ) -> CoreResult<CodeDelivery> {
-        let Some((pool, user)) = self.end_user(client_id, username, secret_hash).await? else {
-            return self.unknown_user_delivery(username).await;
+        let (pool, client) = self.client_by_id(client_id).await?;
+        self.check_secret_hash(&client, username, secret_hash)?;
+        let found = self.find_user(&pool, username).await?;
+        let user = match found {
+            Some(user) => user,
+            // A user the pool does not know may be one its UserMigration
+            // trigger can bring in, without a password.
+            None => match self
+                .migrate_user(&pool, &client, username, None, metadata)
+                .await?
+            {
+                Migration::Migrated(user) => *user,
+                Migration::Refused if !client.prevent_user_existence_errors => {
+                    return Err(migration_refused(&client))
+                }
+                Migration::NoTrigger if !client.prevent_user_existence_errors => {
+                    return Err(CoreError::user_not_found())
+                }
+                Migration::Refused | Migration::NoTrigger => {
+                    return self.unknown_user_delivery(username).await
+                }
+            },
         };
         if !user.enabled {
             return Err(CoreError::not_authorized("User is disabled."));
@@ -117,8 +151,15 @@ impl UserPools {
                     "Cannot reset password for the user as there is no registered/verified email or phone_number",
                 )
             })?;
-        self.send_code(&pool, &user, CodePurpose::ForgotPassword, medium, &dest)
-            .await
+        let trigger = MessageTrigger::new("ForgotPassword", Some(client_id), metadata);
+        self.send_code(
+            &pool,
+            &user,
+            CodePurpose::ForgotPassword,
+            (medium, &dest),
+            &trigger,
+        )
+        .await
     }
 
     pub async fn confirm_forgot_password(
@@ -128,6 +169,7 @@ impl UserPools {
         code: &str,
         password: &str,
         secret_hash: Option<&str>,
+        metadata: &BTreeMap<String, String>,
     ) -> CoreResult<()> {
         let Some((pool, user)) = self.end_user(client_id, username, secret_hash).await? else {
             // A known user's wrong code is recorded; spend the same.
@@ -137,7 +179,16 @@ impl UserPools {
         check_policy(&pool.password_policy, password)?;
         self.check_code(&pool, &user, &CodePurpose::ForgotPassword, code)
             .await?;
-        self.store_password(user, password, UserStatus::Confirmed)
-            .await
+        let user = self
+            .store_password(user, password, UserStatus::Confirmed)
+            .await?;
+        self.post_confirmation(
+            &pool,
+            &user,
+            "PostConfirmation_ConfirmForgotPassword",
+            Some(client_id),
+            metadata,
+        )
+        .await
     }
 }

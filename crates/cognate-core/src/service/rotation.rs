@@ -23,7 +23,10 @@
 //! to use GetTokensFromRefreshToken: refreshing there would keep a token alive
 //! that rotation is meant to replace.
 
+use std::collections::BTreeMap;
+
 use super::auth::Tokens;
+use super::token_triggers::TokenRequest;
 use super::tokens::{token_hash, Origin};
 use super::UserPools;
 use crate::model::{AppClient, RefreshSession, UserPool};
@@ -67,6 +70,7 @@ impl UserPools {
         client_id: &str,
         refresh_token: &str,
         client_secret: Option<&str>,
+        client_metadata: &BTreeMap<String, String>,
     ) -> CoreResult<Tokens> {
         let (pool, client) = self.client_by_id(client_id).await?;
         let legacy = client
@@ -113,7 +117,8 @@ impl UserPools {
         } else {
             Origin::Refresh(session)
         };
-        self.mint(&pool, &client, &user, origin).await
+        let request = TokenRequest::refresh(client_metadata);
+        self.mint_for(&pool, &client, &user, origin, request).await
     }
 
     /// Whether a refresh session found by its token may still be used: not

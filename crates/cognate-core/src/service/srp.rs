@@ -19,7 +19,8 @@ use crypto_bigint::modular::{MontyForm, MontyParams};
 use crypto_bigint::{NonZero, Odd, Zero, U3072, U4096};
 use serde::{Deserialize, Serialize};
 
-use super::auth::{AuthOutcome, Challenge, INCORRECT};
+pub use super::srp_timestamp::{format_timestamp, parse_timestamp};
+use super::auth::{AuthOutcome, Challenge, ChallengeResponse, INCORRECT};
 use super::UserPools;
 use crate::model::{AppClient, User, UserPool};
 use crate::rng::RngExt;
@@ -280,84 +281,6 @@ pub struct ClientChallenge<'a> {
     pub timestamp: &'a str,
 }
 
-const WEEKDAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
-const MONTHS: [&str; 12] = [
-    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-];
-
-/// Days since 1970-01-01 of a proleptic Gregorian date.
-fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = i64::from((m + 9) % 12);
-    let doy = (153 * mp + 2) / 5 + i64::from(d) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-/// (year, month 1-12, day 1-31) of a day number since 1970-01-01.
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (yoe + era * 400 + i64::from(m <= 2), m, d)
-}
-
-/// The TIMESTAMP clients sign: `EEE MMM d HH:mm:ss 'UTC' yyyy`, day not
-/// zero-padded (`Tue Nov 3 08:05:09 UTC 2026`).
-pub fn format_timestamp(ms: i64) -> String {
-    let secs = ms.div_euclid(1000);
-    let days = secs.div_euclid(86_400);
-    let tod = secs.rem_euclid(86_400);
-    let (y, m, d) = civil_from_days(days);
-    format!(
-        "{} {} {} {:02}:{:02}:{:02} UTC {}",
-        WEEKDAYS[days.rem_euclid(7) as usize],
-        MONTHS[(m - 1) as usize],
-        d,
-        tod / 3600,
-        tod % 3600 / 60,
-        tod % 60,
-        y
-    )
-}
-
-/// Parses a TIMESTAMP into seconds since the epoch; None when malformed,
-/// out of range or naming the wrong weekday.
-pub fn parse_timestamp(s: &str) -> Option<i64> {
-    let parts: Vec<&str> = s.split(' ').collect();
-    let [weekday, month, day, time, "UTC", year] = parts.as_slice() else {
-        return None;
-    };
-    let digits = |t: &str, min: usize, max: usize| {
-        (t.len() >= min && t.len() <= max && t.bytes().all(|c| c.is_ascii_digit()))
-            .then(|| t.parse::<u32>().ok())
-            .flatten()
-    };
-    let m = MONTHS.iter().position(|x| x == month)? as u32 + 1;
-    let d = digits(day, 1, 2).filter(|d| !day.starts_with('0') && (1..=31).contains(d))?;
-    let y = i64::from(digits(year, 4, 4)?);
-    let hms: Vec<&str> = time.split(':').collect();
-    let [h, mi, se] = hms.as_slice() else {
-        return None;
-    };
-    let (h, mi, se) = (digits(h, 2, 2)?, digits(mi, 2, 2)?, digits(se, 2, 2)?);
-    if h > 23 || mi > 59 || se > 59 {
-        return None;
-    }
-    let days = days_from_civil(y, m, d);
-    if civil_from_days(days) != (y, m, d) || WEEKDAYS[days.rem_euclid(7) as usize] != *weekday {
-        return None;
-    }
-    Some(days * 86_400 + i64::from(h * 3600 + mi * 60 + se))
-}
-
 /// A user's salt and verifier, as sealed in `User::srp_verifier`.
 #[derive(Serialize, Deserialize)]
 struct StoredVerifier {
@@ -378,6 +301,10 @@ struct SecretBlock {
     issued_ms: i64,
     expires_ms: i64,
     nonce: String,
+    /// Set when the challenge is a step of a CUSTOM_AUTH flow, whose
+    /// Session the response must bring back.
+    #[serde(default)]
+    custom: bool,
 }
 
 fn verifier_aad(user: &User) -> String {
@@ -447,7 +374,8 @@ impl UserPools {
         p: &BTreeMap<String, String>,
     ) -> CoreResult<AuthOutcome> {
         let username = Self::required(p, "USERNAME")?;
-        let a_pub = parse_a(Self::required(p, "SRP_A")?)?;
+        let a_hex = Self::required(p, "SRP_A")?;
+        parse_a(a_hex)?;
         let user = self.find_user(pool, username).await?;
         self.check_secret_hash_for(
             client,
@@ -458,11 +386,27 @@ impl UserPools {
         if user.is_none() && !client.prevent_user_existence_errors {
             return Err(CoreError::user_not_found());
         }
-        let user_id = user.as_ref().map_or(username, |u| u.username.as_str());
+        self.password_verifier(pool, client, user.as_ref(), username, a_hex, None)
+    }
+
+    /// The PASSWORD_VERIFIER challenge for `user` (None for a name no user
+    /// has) and the client's SRP_A. In a CUSTOM_AUTH flow `custom_session`
+    /// is the flow's sealed Session, returned with the challenge.
+    pub(super) fn password_verifier(
+        &self,
+        pool: &UserPool,
+        client: &AppClient,
+        user: Option<&User>,
+        username: &str,
+        a_hex: &str,
+        custom_session: Option<String>,
+    ) -> CoreResult<AuthOutcome> {
+        let a_pub = parse_a(a_hex)?;
+        let user_id = user.map_or(username, |u| u.username.as_str());
         // The fake is computed for every name, so that answering for an
         // unknown user takes as long as answering for a known one.
         let fake = self.fake_verifier(pool, user_id);
-        let (salt, v) = match &user {
+        let (salt, v) = match user {
             Some(u) => self.srp_verifier(u)?,
             None => None,
         }
@@ -473,12 +417,13 @@ impl UserPools {
         let state = SecretBlock {
             pool_id: pool.id.clone(),
             client_id: client.client_id.clone(),
-            sub: user.as_ref().map(|u| u.sub.clone()),
+            sub: user.map(|u| u.sub.clone()),
             user_id: user_id.to_string(),
             key: hex::encode(exchange.key),
             issued_ms: now,
             expires_ms: now + i64::from(client.auth_session_validity_minutes) * 60_000,
             nonce: self.rng.alnum(16),
+            custom: custom_session.is_some(),
         };
         let json = serde_json::to_vec(&state).map_err(|e| CoreError::Internal(e.to_string()))?;
         let block = STANDARD.encode(self.master_key.seal(&json, SECRET_BLOCK_AAD));
@@ -491,20 +436,22 @@ impl UserPools {
         ]);
         Ok(AuthOutcome::Challenge(Challenge {
             name: "PASSWORD_VERIFIER".into(),
-            session: None,
+            session: custom_session,
             parameters,
         }))
     }
 
     /// RespondToAuthChallenge PASSWORD_VERIFIER: opens and consumes the
     /// SECRET_BLOCK, checks the TIMESTAMP and the signature, then continues
-    /// exactly as a correct password would.
+    /// exactly as a correct password would (in a CUSTOM_AUTH flow:
+    /// DefineAuthChallenge decides what follows).
     pub(super) async fn srp_verify(
         &self,
         pool: &UserPool,
         client: &AppClient,
-        r: &BTreeMap<String, String>,
+        req: &ChallengeResponse,
     ) -> CoreResult<AuthOutcome> {
+        let r = &req.responses;
         let username = Self::required(r, "USERNAME")?;
         let block_b64 = Self::required(r, "PASSWORD_CLAIM_SECRET_BLOCK")?;
         let timestamp = Self::required(r, "TIMESTAMP")?;
@@ -538,6 +485,17 @@ impl UserPools {
         {
             return Err(incorrect());
         }
+        let custom = match state.custom {
+            true => Some(
+                self.open_custom_verifier_session(
+                    req.session.as_deref(),
+                    client,
+                    state.sub.as_deref(),
+                )
+                .await?,
+            ),
+            false => None,
+        };
         let user = match &state.sub {
             Some(sub) => self.store.get_user_by_sub(&pool.id, sub).await?,
             None => None,
@@ -556,6 +514,13 @@ impl UserPools {
         let expected = claim_signature(&key, &pool.id, &state.user_id, &block, timestamp);
         let signed = constant_time_eq(expected.as_bytes(), signature.as_bytes());
         let same_user = named.map(|n| n.sub) == user.as_ref().map(|u| u.sub.clone());
+        if custom.is_none() {
+            let known = user
+                .as_ref()
+                .filter(|u| same_user && u.srp_verifier.is_some());
+            self.pre_authentication(pool, client, username, known, &req.client_metadata)
+                .await?;
+        }
         match user {
             Some(mut user) if same_user && user.srp_verifier.is_some() => {
                 self.refuse_if_locked(&user)?;
@@ -563,7 +528,22 @@ impl UserPools {
                     return Err(self.failed_sign_in(&user).await?);
                 }
                 self.passed_sign_in(&mut user).await?;
-                self.after_password(pool, client, user).await
+                match custom {
+                    Some(flow) => {
+                        self.custom_password_verified(
+                            pool,
+                            client,
+                            user,
+                            flow,
+                            &req.client_metadata,
+                        )
+                        .await
+                    }
+                    None => {
+                        self.after_password_with_metadata(pool, client, user, &req.client_metadata)
+                            .await
+                    }
+                }
             }
             _ => Err(incorrect()),
         }

@@ -11,6 +11,7 @@ use serde_json::{json, Map, Value};
 
 use super::auth::Tokens;
 use super::rotation::chain_origin;
+use super::token_triggers::{TokenClaims, TokenRequest};
 use super::UserPools;
 use crate::model::{AppClient, RefreshSession, User, UserPool};
 use crate::rng::RngExt;
@@ -70,17 +71,21 @@ impl UserPools {
         URL_SAFE_NO_PAD.encode(raw)
     }
 
-    pub(crate) async fn mint(
+    /// Mints ID and access tokens (and, for a sign-in, a refresh token).
+    /// PreTokenGeneration shapes their claims; a sign-in then runs
+    /// PostAuthentication before its refresh session is stored.
+    pub(crate) async fn mint_for(
         &self,
         pool: &UserPool,
         client: &AppClient,
         user: &User,
         origin: Origin,
+        request: TokenRequest<'_>,
     ) -> CoreResult<Tokens> {
         let keys = self.keys.get(&pool.id).await?;
         let now_ms = self.clock.now_ms();
         let now = now_ms.div_euclid(1000);
-        let (origin_jti, auth_time, refresh_token) = match origin {
+        let (origin_jti, auth_time, refresh_token, new_session) = match origin {
             Origin::SignIn => {
                 let origin_jti = self.rng.uuid();
                 let refresh = self.new_refresh_token();
@@ -95,10 +100,14 @@ impl UserPools {
                     expires_ms: now_ms + client.refresh_token_validity.seconds() * 1000,
                     revoked_ms: None,
                 };
-                self.store.create_session(&session).await?;
-                (origin_jti, now, Some(refresh))
+                (origin_jti, now, Some(refresh), Some(session))
             }
-            Origin::Refresh(s) => (chain_origin(&s.origin_jti).to_string(), s.auth_time, None),
+            Origin::Refresh(s) => (
+                chain_origin(&s.origin_jti).to_string(),
+                s.auth_time,
+                None,
+                None,
+            ),
             Origin::Rotation {
                 session,
                 refresh_token,
@@ -106,17 +115,15 @@ impl UserPools {
                 chain_origin(&session.origin_jti).to_string(),
                 session.auth_time,
                 Some(refresh_token),
+                None,
             ),
         };
-        let groups = self.token_groups(&pool.id, &user.sub).await?;
+        let groups = self.group_claims(&pool.id, &user.sub).await?;
         let event_id = self.rng.uuid();
         let iss = self.issuer(&pool.id);
 
         let mut id = Map::new();
         id.insert("sub".into(), json!(user.sub));
-        if !groups.is_empty() {
-            id.insert("cognito:groups".into(), json!(groups));
-        }
         for (name, value) in self.readable_attributes(client, user) {
             if BOOLEAN_CLAIMS.contains(&name.as_str()) {
                 id.insert(name, json!(value == "true"));
@@ -140,9 +147,6 @@ impl UserPools {
 
         let mut access = Map::new();
         access.insert("sub".into(), json!(user.sub));
-        if !groups.is_empty() {
-            access.insert("cognito:groups".into(), json!(groups));
-        }
         access.insert("iss".into(), json!(iss));
         access.insert("client_id".into(), json!(client.client_id));
         access.insert("origin_jti".into(), json!(origin_jti));
@@ -159,9 +163,18 @@ impl UserPools {
         access.insert("version".into(), json!(2));
         access.insert("username".into(), json!(user.username));
 
+        let mut claims = TokenClaims { id, access };
+        groups.write(&mut claims.id, &mut claims.access);
+        self.pre_token_generation(pool, client, user, request, &groups, &mut claims)
+            .await?;
+        if let Some(session) = new_session {
+            self.post_authentication(pool, client, user, request.client_metadata)
+                .await?;
+            self.store.create_session(&session).await?;
+        }
         Ok(Tokens {
-            id_token: keys.id.sign(&Value::Object(id))?,
-            access_token: keys.access.sign(&Value::Object(access))?,
+            id_token: keys.id.sign(&Value::Object(claims.id))?,
+            access_token: keys.access.sign(&Value::Object(claims.access))?,
             refresh_token,
             expires_in: client.access_token_validity.seconds(),
         })

@@ -15,8 +15,11 @@ use async_trait::async_trait;
 use serde_json::{json, Map, Value};
 
 use super::UserPools;
-use crate::model::UserPool;
+use crate::model::{User, UserPool};
 use crate::{CoreError, CoreResult};
+
+/// The ClientMetadata of a call that has none.
+pub(crate) static NO_METADATA: BTreeMap<String, String> = BTreeMap::new();
 
 /// How long a hook may take before the call fails, as Cognito allows a Lambda trigger.
 pub const HOOK_TIMEOUT_MS: u64 = 5_000;
@@ -94,6 +97,15 @@ impl Trigger {
             .map(String::as_str)
             .filter(|t| !t.is_empty())
     }
+
+    /// The event's `version`: PreTokenGeneration's follows the pool's
+    /// PreTokenGenerationConfig.LambdaVersion.
+    pub fn event_version(self, pool: &UserPool) -> &'static str {
+        match self {
+            Trigger::PreTokenGeneration => pool.pre_token_generation_version().event_version(),
+            _ => "1",
+        }
+    }
 }
 
 /// One invocation: what varies between triggers. The common members of the
@@ -142,7 +154,7 @@ impl UserPools {
             return Ok(None);
         };
         let event = json!({
-            "version": "1",
+            "version": call.trigger.event_version(pool),
             "triggerSource": call.source,
             "region": pool.region(),
             "userPoolId": pool.id,
@@ -217,4 +229,13 @@ pub(crate) fn response_str<'a>(
             "Unrecognizable lambda output".into(),
         )),
     }
+}
+
+/// The `userAttributes` of an existing user: its attributes with `sub` and
+/// `cognito:user_status`, as Cognito sends them.
+pub(crate) fn stored_user_attributes(user: &User) -> Value {
+    let mut attributes = user.attributes.clone();
+    attributes.insert("sub".into(), user.sub.clone());
+    attributes.insert("cognito:user_status".into(), user.status.as_str().into());
+    user_attributes(&attributes)
 }

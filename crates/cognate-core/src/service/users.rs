@@ -5,7 +5,9 @@ use std::collections::BTreeMap;
 
 use super::attributes::{looks_like_email, looks_like_phone, Writer};
 use super::codes::code_mismatch;
+use super::custom_message::{shown_username, MessageTrigger};
 use super::passwords::{check_policy, generate_temporary};
+use super::signup_triggers::PreSignUpCall;
 use super::{Medium, Message, Purpose, UserPools};
 use crate::model::{CodePurpose, User, UserFilter, UserPool, UserStatus};
 use crate::rng::RngExt;
@@ -27,6 +29,10 @@ pub struct SignUp {
     pub password: String,
     pub attributes: BTreeMap<String, String>,
     pub secret_hash: Option<String>,
+    /// ValidationData, for the PreSignUp trigger.
+    pub validation_data: BTreeMap<String, String>,
+    /// ClientMetadata, for the triggers the call runs.
+    pub client_metadata: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone)]
@@ -50,13 +56,17 @@ pub struct AdminCreateUser {
     pub temporary_password: Option<String>,
     pub message_action: Option<MessageAction>,
     pub mediums: Vec<Medium>,
+    /// ValidationData, for the PreSignUp trigger.
+    pub validation_data: BTreeMap<String, String>,
+    /// ClientMetadata, for the triggers the call runs.
+    pub client_metadata: BTreeMap<String, String>,
 }
 
 impl UserPools {
     /// Resolves the name a new user gives into (internal username, attributes):
     /// in pools that sign in by e-mail or phone number, the name is that
     /// attribute and the internal username is the `sub`.
-    fn new_identity(
+    pub(super) fn new_identity(
         pool: &UserPool,
         username: &str,
         sub: &str,
@@ -104,7 +114,7 @@ impl UserPools {
         Ok(sub.to_string())
     }
 
-    async fn insert_new_user(&self, pool: &UserPool, user: &User) -> CoreResult<()> {
+    pub(super) async fn insert_new_user(&self, pool: &UserPool, user: &User) -> CoreResult<()> {
         for attr in &pool.username_attributes {
             if let Some(v) = user.attributes.get(attr) {
                 if !self
@@ -129,7 +139,7 @@ impl UserPools {
         }
     }
 
-    fn blank_user(
+    pub(super) fn blank_user(
         &self,
         pool: &UserPool,
         sub: String,
@@ -188,20 +198,37 @@ impl UserPools {
         let mut attrs = req.attributes;
         let username = Self::new_identity(&pool, &req.username, &sub, &mut attrs)?;
         Self::check_required(&pool, &attrs)?;
-        let mut user = self.blank_user(&pool, sub, username, attrs);
+        let mut user = self.blank_user(&pool, sub, username, attrs.clone());
+        let confirmed = self
+            .pre_sign_up(
+                &pool,
+                &mut user,
+                PreSignUpCall {
+                    source: "PreSignUp_SignUp",
+                    client_id: Some(&client.client_id),
+                    given: &attrs,
+                    validation_data: &req.validation_data,
+                    metadata: &req.client_metadata,
+                },
+            )
+            .await?;
+        if confirmed {
+            user.status = UserStatus::Confirmed;
+        }
         user.password_hash = Some(self.hasher.hash(&*self.rng, &req.password).await?);
         self.set_srp_verifier(&mut user, &req.password);
         self.insert_new_user(&pool, &user).await?;
+        let trigger = MessageTrigger::new("SignUp", Some(&client.client_id), &req.client_metadata);
         let delivery = match self.auto_verify_destination(&pool, &user) {
-            Some((medium, dest)) => Some(
-                self.send_code(&pool, &user, CodePurpose::SignUp, medium, &dest)
+            Some((medium, dest)) if !confirmed => Some(
+                self.send_code(&pool, &user, CodePurpose::SignUp, (medium, &dest), &trigger)
                     .await?,
             ),
-            None => None,
+            _ => None,
         };
         Ok(SignUpResult {
             user_sub: user.sub,
-            confirmed: false,
+            confirmed,
             delivery,
         })
     }
@@ -227,6 +254,7 @@ impl UserPools {
         username: &str,
         code: &str,
         secret_hash: Option<&str>,
+        metadata: &BTreeMap<String, String>,
     ) -> CoreResult<()> {
         let (pool, mut user) = self
             .end_user(client_id, username, secret_hash)
@@ -248,7 +276,14 @@ impl UserPools {
         user.status = UserStatus::Confirmed;
         user.modified_ms = self.clock.now_ms();
         self.store.update_user(&user).await?;
-        Ok(())
+        self.post_confirmation(
+            &pool,
+            &user,
+            "PostConfirmation_ConfirmSignUp",
+            Some(client_id),
+            metadata,
+        )
+        .await
     }
 
     /// A verified alias (e-mail, phone number) or a preferred username may
@@ -288,6 +323,7 @@ impl UserPools {
         client_id: &str,
         username: &str,
         secret_hash: Option<&str>,
+        metadata: &BTreeMap<String, String>,
     ) -> CoreResult<CodeDelivery> {
         let Some((pool, user)) = self.end_user(client_id, username, secret_hash).await? else {
             return self.unknown_user_delivery(username).await;
@@ -299,11 +335,17 @@ impl UserPools {
             .auto_verify_destination(&pool, &user)
             .or_else(|| self.destination(&user, None))
             .ok_or_else(|| CoreError::invalid("Auto verification not turned on."))?;
-        self.send_code(&pool, &user, CodePurpose::SignUp, medium, &dest)
+        let trigger = MessageTrigger::new("ResendCode", Some(client_id), metadata);
+        self.send_code(&pool, &user, CodePurpose::SignUp, (medium, &dest), &trigger)
             .await
     }
 
-    pub async fn admin_confirm_sign_up(&self, pool_id: &str, username: &str) -> CoreResult<()> {
+    pub async fn admin_confirm_sign_up(
+        &self,
+        pool_id: &str,
+        username: &str,
+        metadata: &BTreeMap<String, String>,
+    ) -> CoreResult<()> {
         let pool = self.pool(pool_id).await?;
         let mut user = self.user(&pool, username).await?;
         if user.status != UserStatus::Unconfirmed {
@@ -315,7 +357,14 @@ impl UserPools {
         user.status = UserStatus::Confirmed;
         user.modified_ms = self.clock.now_ms();
         self.store.update_user(&user).await?;
-        Ok(())
+        self.post_confirmation(
+            &pool,
+            &user,
+            "PostConfirmation_ConfirmSignUp",
+            None,
+            metadata,
+        )
+        .await
     }
 
     pub async fn admin_create_user(&self, req: AdminCreateUser) -> CoreResult<User> {
@@ -347,7 +396,21 @@ impl UserPools {
             let sub = self.rng.uuid();
             let mut attrs = req.attributes.clone();
             let username = Self::new_identity(&pool, &req.username, &sub, &mut attrs)?;
-            let mut user = self.blank_user(&pool, sub, username, attrs);
+            let mut user = self.blank_user(&pool, sub, username, attrs.clone());
+            // The user must change the temporary password whatever the
+            // hook says about confirmation; its verifications apply.
+            self.pre_sign_up(
+                &pool,
+                &mut user,
+                PreSignUpCall {
+                    source: "PreSignUp_AdminCreateUser",
+                    client_id: None,
+                    given: &attrs,
+                    validation_data: &req.validation_data,
+                    metadata: &req.client_metadata,
+                },
+            )
+            .await?;
             user.status = UserStatus::ForceChangePassword;
             user.password_hash = Some(hash);
             self.set_srp_verifier(&mut user, &temporary);
@@ -362,7 +425,8 @@ impl UserPools {
             user
         };
         if req.message_action != Some(MessageAction::Suppress) {
-            self.send_invitation(&pool, &user, &temporary, &req.mediums)
+            let trigger = MessageTrigger::new("AdminCreateUser", None, &req.client_metadata);
+            self.send_invitation(&pool, &user, &temporary, &req.mediums, &trigger)
                 .await?;
         }
         Ok(user)
@@ -374,6 +438,7 @@ impl UserPools {
         user: &User,
         temporary: &str,
         mediums: &[Medium],
+        trigger: &MessageTrigger<'_>,
     ) -> CoreResult<()> {
         let wanted = if mediums.is_empty() {
             &[Medium::Sms][..]
@@ -387,13 +452,9 @@ impl UserPools {
         if targets.is_empty() {
             targets.extend(self.destination(user, None));
         }
-        let shown = user
-            .attr("email")
-            .filter(|_| pool.username_attributes.iter().any(|a| a == "email"))
-            .unwrap_or(&user.username)
-            .to_string();
+        let shown = shown_username(pool, user);
         for (medium, destination) in targets {
-            self.send(Message {
+            let mut message = Message {
                 pool_id: pool.id.clone(),
                 username: user.username.clone(),
                 purpose: Purpose::Invitation,
@@ -403,8 +464,10 @@ impl UserPools {
                 body: format!("Your username is {shown} and temporary password is {temporary}. "),
                 code: None,
                 temporary_password: Some(temporary.to_string()),
-            })
-            .await?;
+            };
+            self.apply_custom_message(pool, user, trigger, &mut message)
+                .await?;
+            self.send(message).await?;
         }
         Ok(())
     }

@@ -161,8 +161,8 @@ async fn revoke_token(svc: &UserPools, input: Value) -> OpResult {
 }
 
 async fn get_tokens_from_refresh_token(svc: &UserPools, input: Value) -> OpResult {
-    /// DeviceKey and ClientMetadata are accepted and have no effect: this
-    /// server neither remembers devices nor runs triggers.
+    /// DeviceKey is accepted and has no effect: this server does not
+    /// remember devices. ClientMetadata reaches PreTokenGeneration.
     #[derive(Deserialize)]
     #[serde(rename_all = "PascalCase")]
     struct In {
@@ -171,12 +171,17 @@ async fn get_tokens_from_refresh_token(svc: &UserPools, input: Value) -> OpResul
         client_secret: Option<String>,
         #[serde(rename = "DeviceKey")]
         _device_key: Option<String>,
-        #[serde(rename = "ClientMetadata")]
-        _client_metadata: Option<BTreeMap<String, String>>,
+        #[serde(default)]
+        client_metadata: BTreeMap<String, String>,
     }
     let i: In = parse(input)?;
     let tokens = svc
-        .get_tokens_from_refresh_token(&i.client_id, &i.refresh_token, i.client_secret.as_deref())
+        .get_tokens_from_refresh_token(
+            &i.client_id,
+            &i.refresh_token,
+            i.client_secret.as_deref(),
+            &i.client_metadata,
+        )
         .await?;
     Ok(json!({ "AuthenticationResult": authentication_result(tokens) }))
 }

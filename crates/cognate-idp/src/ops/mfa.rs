@@ -1,10 +1,11 @@
-//! Multi-factor authentication operations: the pool's MFA configuration,
-//! associating and verifying a software token (TOTP), and users' MFA
-//! preferences. Only software tokens exist as a second factor; SMS and
-//! e-mail settings that would enable one are refused.
+//! Multi-factor authentication operations: the pool's MFA configuration
+//! (SMS, e-mail and software token), associating and verifying a software
+//! token (TOTP), and users' MFA preferences and legacy MFA options.
 
-use cognate_core::model::{User, UserPool};
-use cognate_core::service::{MfaCaller, MfaConfigUpdate, TotpPreference, UserPools};
+use cognate_core::model::{EmailMfaConfig, User, UserPool};
+use cognate_core::service::{
+    FactorPreference, MfaCaller, MfaConfigUpdate, MfaPreferences, SmsMfaConfigUpdate, UserPools,
+};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -20,14 +21,19 @@ pub async fn dispatch(svc: &UserPools, _ctx: &Ctx, op: &str, input: &Value) -> O
         "VerifySoftwareToken" => verify_software_token(svc, input).await,
         "SetUserMFAPreference" => set_user_mfa_preference(svc, input).await,
         "AdminSetUserMFAPreference" => admin_set_user_mfa_preference(svc, input).await,
+        "SetUserSettings" => set_user_settings(svc, input).await,
+        "AdminSetUserSettings" => admin_set_user_settings(svc, input).await,
         _ => return None,
     })
 }
 
-/// Adds the `UserMFASettingList` and `PreferredMfaSetting` members of
-/// GetUser and AdminGetUser to `shape` (only when the user has a second
-/// factor, as AWS omits them otherwise).
+/// Adds the `UserMFASettingList`, `PreferredMfaSetting` and (for SMS) the
+/// legacy `MFAOptions` members of GetUser and AdminGetUser to `shape` (only
+/// when the user has a second factor, as AWS omits them otherwise).
 pub fn with_user_mfa(shape: &mut Value, user: &User) {
+    if user.mfa.sms_enabled {
+        shape["MFAOptions"] = json!([{ "DeliveryMedium": "SMS", "AttributeName": "phone_number" }]);
+    }
     let enabled = user.mfa.enabled_methods();
     if !enabled.is_empty() {
         shape["UserMFASettingList"] = json!(enabled);
@@ -38,10 +44,31 @@ pub fn with_user_mfa(shape: &mut Value, user: &User) {
 }
 
 fn mfa_config_shape(pool: &UserPool) -> Value {
-    json!({
+    let mut out = json!({
         "SoftwareTokenMfaConfiguration": { "Enabled": pool.software_token_mfa_enabled },
         "MfaConfiguration": pool.mfa_configuration,
-    })
+    });
+    let mut sms = serde_json::Map::new();
+    if let Some(m) = pool.sms_authentication_message() {
+        sms.insert("SmsAuthenticationMessage".into(), json!(m));
+    }
+    if let Some(c) = pool.passthrough.get("SmsConfiguration") {
+        sms.insert("SmsConfiguration".into(), c.clone());
+    }
+    if !sms.is_empty() {
+        out["SmsMfaConfiguration"] = Value::Object(sms);
+    }
+    if let Some(c) = pool.email_mfa_config() {
+        let mut email = json!({});
+        if let Some(m) = c.message {
+            email["Message"] = json!(m);
+        }
+        if let Some(s) = c.subject {
+            email["Subject"] = json!(s);
+        }
+        out["EmailMfaConfiguration"] = email;
+    }
+    out
 }
 
 /// `{"Enabled": bool}` (SoftwareTokenMfaConfiguration).
@@ -52,23 +79,20 @@ struct EnabledFlag {
     enabled: bool,
 }
 
-/// SMSMfaSettings / EmailMfaSettings: only switching them off is meaningful.
+/// SmsMfaConfigType.
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct OtherFactorSettings {
-    #[serde(default)]
-    enabled: bool,
-    #[serde(default)]
-    preferred_mfa: bool,
+struct SmsMfaConfigIn {
+    sms_authentication_message: Option<String>,
+    sms_configuration: Option<serde_json::Map<String, Value>>,
 }
 
-fn refuse_other_factor(name: &str, settings: Option<&OtherFactorSettings>) -> Result<(), ApiError> {
-    match settings {
-        Some(s) if s.enabled || s.preferred_mfa => Err(ApiError::invalid(format!(
-            "{name} MFA is not supported by this server; only software token MFA is."
-        ))),
-        _ => Ok(()),
-    }
+/// EmailMfaConfigType.
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct EmailMfaConfigIn {
+    message: Option<String>,
+    subject: Option<String>,
 }
 
 async fn set_user_pool_mfa_config(svc: &UserPools, input: Value) -> OpResult {
@@ -76,23 +100,26 @@ async fn set_user_pool_mfa_config(svc: &UserPools, input: Value) -> OpResult {
     #[serde(rename_all = "PascalCase")]
     struct In {
         user_pool_id: String,
-        sms_mfa_configuration: Option<Value>,
-        email_mfa_configuration: Option<Value>,
+        sms_mfa_configuration: Option<SmsMfaConfigIn>,
+        email_mfa_configuration: Option<EmailMfaConfigIn>,
         software_token_mfa_configuration: Option<EnabledFlag>,
         mfa_configuration: Option<String>,
     }
     let i: In = parse(input)?;
-    if i.sms_mfa_configuration.is_some() || i.email_mfa_configuration.is_some() {
-        return Err(ApiError::invalid(
-            "SMS and e-mail MFA are not supported by this server; only software token MFA is.",
-        ));
-    }
     let pool = svc
         .set_user_pool_mfa_config(
             &i.user_pool_id,
             MfaConfigUpdate {
                 mfa_configuration: i.mfa_configuration,
                 software_token_enabled: i.software_token_mfa_configuration.map(|c| c.enabled),
+                sms: i.sms_mfa_configuration.map(|c| SmsMfaConfigUpdate {
+                    authentication_message: c.sms_authentication_message,
+                    sms_configuration: c.sms_configuration,
+                }),
+                email: i.email_mfa_configuration.map(|c| EmailMfaConfig {
+                    message: c.message,
+                    subject: c.subject,
+                }),
             },
         )
         .await?;
@@ -167,30 +194,35 @@ async fn verify_software_token(svc: &UserPools, input: Value) -> OpResult {
 #[serde(rename_all = "PascalCase")]
 struct Preferences {
     #[serde(rename = "SMSMfaSettings")]
-    sms_mfa_settings: Option<OtherFactorSettings>,
-    email_mfa_settings: Option<OtherFactorSettings>,
-    software_token_mfa_settings: Option<SoftwareTokenSettings>,
+    sms_mfa_settings: Option<FactorSettings>,
+    email_mfa_settings: Option<FactorSettings>,
+    software_token_mfa_settings: Option<FactorSettings>,
 }
 
-#[derive(Deserialize)]
+/// SMSMfaSettingsType, EmailMfaSettingsType, SoftwareTokenMfaSettingsType.
+#[derive(Deserialize, Clone, Copy)]
 #[serde(rename_all = "PascalCase")]
-struct SoftwareTokenSettings {
+struct FactorSettings {
     enabled: Option<bool>,
     preferred_mfa: Option<bool>,
 }
 
+impl From<FactorSettings> for FactorPreference {
+    fn from(s: FactorSettings) -> Self {
+        FactorPreference {
+            enabled: s.enabled,
+            preferred: s.preferred_mfa,
+        }
+    }
+}
+
 impl Preferences {
-    /// The TOTP preference, after refusing any attempt to enable another factor.
-    fn totp(&self) -> Result<Option<TotpPreference>, ApiError> {
-        refuse_other_factor("SMS", self.sms_mfa_settings.as_ref())?;
-        refuse_other_factor("E-mail", self.email_mfa_settings.as_ref())?;
-        Ok(self
-            .software_token_mfa_settings
-            .as_ref()
-            .map(|s| TotpPreference {
-                enabled: s.enabled,
-                preferred: s.preferred_mfa,
-            }))
+    fn core(&self) -> MfaPreferences {
+        MfaPreferences {
+            sms: self.sms_mfa_settings.map(Into::into),
+            totp: self.software_token_mfa_settings.map(Into::into),
+            email: self.email_mfa_settings.map(Into::into),
+        }
     }
 }
 
@@ -203,14 +235,8 @@ async fn set_user_mfa_preference(svc: &UserPools, input: Value) -> OpResult {
         preferences: Preferences,
     }
     let i: In = parse(input)?;
-    let totp = i.preferences.totp()?;
-    match totp {
-        Some(pref) => svc.set_user_mfa_preference(&i.access_token, pref).await?,
-        // Nothing to change, but the token must still be good.
-        None => {
-            svc.get_user(&i.access_token).await?;
-        }
-    }
+    svc.set_user_mfa_preference(&i.access_token, i.preferences.core())
+        .await?;
     Ok(json!({}))
 }
 
@@ -224,15 +250,60 @@ async fn admin_set_user_mfa_preference(svc: &UserPools, input: Value) -> OpResul
         preferences: Preferences,
     }
     let i: In = parse(input)?;
-    let totp = i.preferences.totp()?;
-    match totp {
-        Some(pref) => {
-            svc.admin_set_user_mfa_preference(&i.user_pool_id, &i.username, pref)
-                .await?
-        }
-        None => {
-            svc.admin_get_user(&i.user_pool_id, &i.username).await?;
+    svc.admin_set_user_mfa_preference(&i.user_pool_id, &i.username, i.preferences.core())
+        .await?;
+    Ok(json!({}))
+}
+
+/// MFAOptionType.
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct MfaOption {
+    delivery_medium: Option<String>,
+    attribute_name: Option<String>,
+}
+
+/// Whether legacy MFAOptions turn SMS MFA on: only SMS to `phone_number`
+/// is a valid option, and an empty list turns it off.
+fn sms_option(options: &[MfaOption]) -> Result<bool, ApiError> {
+    for o in options {
+        let medium = o.delivery_medium.as_deref();
+        let attribute = o.attribute_name.as_deref();
+        if medium != Some("SMS") || attribute.is_some_and(|a| a != "phone_number") {
+            return Err(ApiError::invalid(
+                "Only SMS delivery to phone_number is supported in MFAOptions.",
+            ));
         }
     }
+    Ok(!options.is_empty())
+}
+
+async fn set_user_settings(svc: &UserPools, input: Value) -> OpResult {
+    #[derive(Deserialize)]
+    #[serde(rename_all = "PascalCase")]
+    struct In {
+        access_token: String,
+        #[serde(rename = "MFAOptions")]
+        mfa_options: Vec<MfaOption>,
+    }
+    let i: In = parse(input)?;
+    svc.set_user_settings(&i.access_token, sms_option(&i.mfa_options)?)
+        .await?;
+    Ok(json!({}))
+}
+
+async fn admin_set_user_settings(svc: &UserPools, input: Value) -> OpResult {
+    #[derive(Deserialize)]
+    #[serde(rename_all = "PascalCase")]
+    struct In {
+        user_pool_id: String,
+        username: String,
+        #[serde(rename = "MFAOptions")]
+        mfa_options: Vec<MfaOption>,
+    }
+    let i: In = parse(input)?;
+    let sms = sms_option(&i.mfa_options)?;
+    svc.admin_set_user_settings(&i.user_pool_id, &i.username, sms)
+        .await?;
     Ok(json!({}))
 }

@@ -6,7 +6,10 @@
 //! only in part (`Policies`, `LambdaConfig`, `AdminCreateUserConfig`), the
 //! other members are kept under the same name and merged back on output.
 
-use cognate_core::model::{AttributeSchema, AttributeType, Passthrough, UserPool};
+use cognate_core::model::{
+    AttributeSchema, AttributeType, Passthrough, PreTokenVersion, UserPool,
+    PRE_TOKEN_GENERATION_VERSION,
+};
 use cognate_core::service::{AttributeSpec, PasswordPolicySpec, PoolSettings, PoolSpec, UserPools};
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
@@ -262,7 +265,21 @@ fn settings(s: SettingsIn, raw: &Value) -> Result<PoolSettings, ApiError> {
     let mut passthrough = passthrough(raw)?;
     let mut lambda = std::collections::BTreeMap::new();
     let mut lambda_rest = Map::new();
-    for (k, v) in s.lambda_config.unwrap_or_default() {
+    let mut lambda_in = s.lambda_config.unwrap_or_default();
+    let pre_token_generation_version = match lambda_in.remove("PreTokenGenerationConfig") {
+        None | Some(Value::Null) => None,
+        Some(config) => {
+            let (version, arn) = pre_token_generation_config(config)?;
+            match lambda_in.get("PreTokenGeneration") {
+                Some(Value::String(given)) if *given != arn => return Err(ApiError::invalid(
+                    "PreTokenGeneration and PreTokenGenerationConfig.LambdaArn must be the same.",
+                )),
+                _ => lambda_in.insert("PreTokenGeneration".into(), Value::String(arn)),
+            };
+            Some(version)
+        }
+    };
+    for (k, v) in lambda_in {
         match v {
             Value::String(target) => {
                 lambda.insert(k, target);
@@ -294,8 +311,36 @@ fn settings(s: SettingsIn, raw: &Value) -> Result<PoolSettings, ApiError> {
         mfa_configuration: s.mfa_configuration,
         deletion_protection,
         lambda_config: lambda,
+        pre_token_generation_version,
         passthrough,
     })
+}
+
+/// LambdaConfig.PreTokenGenerationConfig: its LambdaVersion and LambdaArn,
+/// both required.
+fn pre_token_generation_config(config: Value) -> Result<(PreTokenVersion, String), ApiError> {
+    #[derive(Deserialize)]
+    #[serde(rename_all = "PascalCase")]
+    struct ConfigIn {
+        lambda_version: Option<String>,
+        lambda_arn: Option<String>,
+    }
+    let c: ConfigIn = serde_json::from_value(config).map_err(|_| {
+        ApiError::serialization("LambdaConfig.PreTokenGenerationConfig has the wrong type")
+    })?;
+    let missing = |member: &str| {
+        ApiError::invalid(format!(
+            "1 validation error detected: Value null at 'lambdaConfig.preTokenGenerationConfig.{member}' failed to satisfy constraint: Member must not be null"
+        ))
+    };
+    let version = c.lambda_version.ok_or_else(|| missing("lambdaVersion"))?;
+    let arn = c.lambda_arn.ok_or_else(|| missing("lambdaArn"))?;
+    let version = PreTokenVersion::parse(&version).ok_or_else(|| {
+        ApiError::invalid(format!(
+            "1 validation error detected: Value '{version}' at 'lambdaConfig.preTokenGenerationConfig.lambdaVersion' failed to satisfy constraint: Member must satisfy enum value set: [V1_0, V2_0, V3_0]"
+        ))
+    })?;
+    Ok((version, arn))
 }
 
 /// Out-of-range numbers become values the core refuses with its own message.
@@ -392,7 +437,19 @@ fn lambda_config(pool: &UserPool) -> Value {
         _ => Map::new(),
     };
     for (k, v) in &pool.lambda_config {
-        m.insert(k.clone(), json!(v));
+        if k != PRE_TOKEN_GENERATION_VERSION {
+            m.insert(k.clone(), json!(v));
+        }
+    }
+    // Either member given sets both, as Cognito shows them.
+    if let Some(arn) = pool.lambda_config.get("PreTokenGeneration") {
+        m.insert(
+            "PreTokenGenerationConfig".into(),
+            json!({
+                "LambdaVersion": pool.pre_token_generation_version().as_str(),
+                "LambdaArn": arn,
+            }),
+        );
     }
     Value::Object(m)
 }
@@ -437,6 +494,8 @@ fn attribute_type(a: &AttributeSchema) -> Value {
 /// The UserPoolType shape.
 fn pool_type(svc: &UserPools, pool: &UserPool, estimated_users: u64) -> Value {
     let mut out = pool.passthrough.clone();
+    // Kept with the pool but not a member of UserPoolType: GetUserPoolMfaConfig shows it.
+    out.remove("EmailMfaConfiguration");
     let p = &pool.password_policy;
     let mut password_policy = json!({
         "MinimumLength": p.minimum_length,

@@ -1,6 +1,8 @@
 //! User operations: sign-up and confirmation, administrator-created users,
 //! look-ups, listing, attributes, passwords, enabling and disabling.
 
+use std::collections::BTreeMap;
+
 use cognate_core::model::{FilterField, UserFilter};
 use cognate_core::service::{AdminCreateUser, Medium, MessageAction, SignUp, UserPools};
 use serde::Deserialize;
@@ -62,6 +64,9 @@ fn empty() -> OpResult {
     Ok(json!({}))
 }
 
+/// ClientMetadata, passed to the triggers an operation runs.
+type Metadata = BTreeMap<String, String>;
+
 async fn sign_up(svc: &UserPools, input: Value) -> OpResult {
     #[derive(Deserialize)]
     #[serde(rename_all = "PascalCase")]
@@ -72,6 +77,10 @@ async fn sign_up(svc: &UserPools, input: Value) -> OpResult {
         secret_hash: Option<String>,
         #[serde(default)]
         user_attributes: Vec<AttributeType>,
+        #[serde(default)]
+        validation_data: Vec<AttributeType>,
+        #[serde(default)]
+        client_metadata: Metadata,
     }
     let i: In = parse(input)?;
     let out = svc
@@ -81,6 +90,8 @@ async fn sign_up(svc: &UserPools, input: Value) -> OpResult {
             password: i.password,
             attributes: attributes_from_wire(i.user_attributes),
             secret_hash: i.secret_hash,
+            validation_data: attributes_from_wire(i.validation_data),
+            client_metadata: i.client_metadata,
         })
         .await?;
     let mut v = json!({ "UserConfirmed": out.confirmed, "UserSub": out.user_sub });
@@ -98,6 +109,8 @@ async fn confirm_sign_up(svc: &UserPools, input: Value) -> OpResult {
         username: String,
         confirmation_code: String,
         secret_hash: Option<String>,
+        #[serde(default)]
+        client_metadata: Metadata,
     }
     let i: In = parse(input)?;
     svc.confirm_sign_up(
@@ -105,6 +118,7 @@ async fn confirm_sign_up(svc: &UserPools, input: Value) -> OpResult {
         &i.username,
         &i.confirmation_code,
         i.secret_hash.as_deref(),
+        &i.client_metadata,
     )
     .await?;
     empty()
@@ -116,19 +130,34 @@ struct ClientUser {
     client_id: String,
     username: String,
     secret_hash: Option<String>,
+    #[serde(default)]
+    client_metadata: Metadata,
 }
 
 async fn resend_confirmation_code(svc: &UserPools, input: Value) -> OpResult {
     let i: ClientUser = parse(input)?;
     let d = svc
-        .resend_confirmation_code(&i.client_id, &i.username, i.secret_hash.as_deref())
+        .resend_confirmation_code(
+            &i.client_id,
+            &i.username,
+            i.secret_hash.as_deref(),
+            &i.client_metadata,
+        )
         .await?;
     Ok(json!({ "CodeDeliveryDetails": code_delivery(&d) }))
 }
 
 async fn admin_confirm_sign_up(svc: &UserPools, input: Value) -> OpResult {
-    let i: PoolUser = parse(input)?;
-    svc.admin_confirm_sign_up(&i.user_pool_id, &i.username)
+    #[derive(Deserialize)]
+    #[serde(rename_all = "PascalCase")]
+    struct In {
+        user_pool_id: String,
+        username: String,
+        #[serde(default)]
+        client_metadata: Metadata,
+    }
+    let i: In = parse(input)?;
+    svc.admin_confirm_sign_up(&i.user_pool_id, &i.username, &i.client_metadata)
         .await?;
     empty()
 }
@@ -145,6 +174,10 @@ async fn admin_create_user(svc: &UserPools, input: Value) -> OpResult {
         message_action: Option<String>,
         #[serde(default)]
         desired_delivery_mediums: Vec<String>,
+        #[serde(default)]
+        validation_data: Vec<AttributeType>,
+        #[serde(default)]
+        client_metadata: Metadata,
     }
     let i: In = parse(input)?;
     let message_action = match i.message_action.as_deref() {
@@ -176,6 +209,8 @@ async fn admin_create_user(svc: &UserPools, input: Value) -> OpResult {
             temporary_password: i.temporary_password,
             message_action,
             mediums,
+            validation_data: attributes_from_wire(i.validation_data),
+            client_metadata: i.client_metadata,
         })
         .await?;
     Ok(json!({ "User": user_type(&user, None) }))
@@ -302,12 +337,15 @@ async fn admin_update_user_attributes(svc: &UserPools, input: Value) -> OpResult
         user_pool_id: String,
         username: String,
         user_attributes: Vec<AttributeType>,
+        #[serde(default)]
+        client_metadata: Metadata,
     }
     let i: In = parse(input)?;
     svc.admin_update_user_attributes(
         &i.user_pool_id,
         &i.username,
         attributes_from_wire(i.user_attributes),
+        &i.client_metadata,
     )
     .await?;
     empty()
@@ -319,10 +357,16 @@ async fn update_user_attributes(svc: &UserPools, input: Value) -> OpResult {
     struct In {
         access_token: String,
         user_attributes: Vec<AttributeType>,
+        #[serde(default)]
+        client_metadata: Metadata,
     }
     let i: In = parse(input)?;
     let sent = svc
-        .update_user_attributes(&i.access_token, attributes_from_wire(i.user_attributes))
+        .update_user_attributes(
+            &i.access_token,
+            attributes_from_wire(i.user_attributes),
+            &i.client_metadata,
+        )
         .await?;
     Ok(json!({ "CodeDeliveryDetailsList": sent.iter().map(code_delivery).collect::<Vec<_>>() }))
 }
@@ -360,10 +404,16 @@ async fn get_user_attribute_verification_code(svc: &UserPools, input: Value) -> 
     struct In {
         access_token: String,
         attribute_name: String,
+        #[serde(default)]
+        client_metadata: Metadata,
     }
     let i: In = parse(input)?;
     let d = svc
-        .get_user_attribute_verification_code(&i.access_token, &i.attribute_name)
+        .get_user_attribute_verification_code(
+            &i.access_token,
+            &i.attribute_name,
+            &i.client_metadata,
+        )
         .await?;
     Ok(json!({ "CodeDeliveryDetails": code_delivery(&d) }))
 }
@@ -433,7 +483,12 @@ async fn change_password(svc: &UserPools, input: Value) -> OpResult {
 async fn forgot_password(svc: &UserPools, input: Value) -> OpResult {
     let i: ClientUser = parse(input)?;
     let d = svc
-        .forgot_password(&i.client_id, &i.username, i.secret_hash.as_deref())
+        .forgot_password(
+            &i.client_id,
+            &i.username,
+            i.secret_hash.as_deref(),
+            &i.client_metadata,
+        )
         .await?;
     Ok(json!({ "CodeDeliveryDetails": code_delivery(&d) }))
 }
@@ -447,6 +502,8 @@ async fn confirm_forgot_password(svc: &UserPools, input: Value) -> OpResult {
         confirmation_code: String,
         password: String,
         secret_hash: Option<String>,
+        #[serde(default)]
+        client_metadata: Metadata,
     }
     let i: In = parse(input)?;
     svc.confirm_forgot_password(
@@ -455,6 +512,7 @@ async fn confirm_forgot_password(svc: &UserPools, input: Value) -> OpResult {
         &i.confirmation_code,
         &i.password,
         i.secret_hash.as_deref(),
+        &i.client_metadata,
     )
     .await?;
     empty()
