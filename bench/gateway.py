@@ -11,16 +11,20 @@
       (the invocation path).
 
   gateway.py report --out DIR
-      Reads DIR/<target>.peak.<round>.txt and DIR/<target>.half.txt (wrk
-      --latency output) and prints a markdown table of each target's best
-      round (requests/s, p50, p99, every round's requests/s), the ratios the
-      targets name and the latency cognate adds at half of its peak rate.
+      Reads DIR/<target>.peak.<round>.txt (wrk --latency output) and
+      DIR/<target>.half.json (oha's JSON output at a constant rate) and prints
+      a markdown table of each target's best round (requests/s, p50, p99,
+      every round's requests/s), the ratios the targets name and the latency
+      cognate adds at half of its peak rate (its p99 minus the backend's p99
+      at the same rate), and nginx's at that rate for reference when
+      DIR/nginx.half.json exists.
 """
 
 import argparse
 import base64
 import glob
 import json
+import os
 import re
 import sys
 import urllib.error
@@ -165,6 +169,21 @@ def parse_wrk(path):
     }
 
 
+def parse_oha(path):
+    """oha --output-format json: achieved rate, p50/p99 (ms), non-200s and errors."""
+    data = json.load(open(path))
+    pct = data["latencyPercentiles"]
+    codes = data.get("statusCodeDistribution") or {}
+    return {
+        "rps": data["summary"]["requestsPerSec"],
+        "p50_ms": pct["p50"] * 1000.0,
+        "p99_ms": pct["p99"] * 1000.0,
+        "p999_ms": pct["p99.9"] * 1000.0,
+        "non2xx": sum(n for code, n in codes.items() if not code.startswith("2")),
+        "socket_errors": ", ".join(f"{k}: {v}" for k, v in (data.get("errorDistribution") or {}).items()),
+    }
+
+
 def report(args):
     out = args.out
     names = [("direct", "backend directly (no proxy)"), ("nginx", "nginx proxy, no auth"), ("haproxy", "HAProxy + jwt_verify"), ("cognate", "cognate + Cognito authorizer")]
@@ -186,17 +205,29 @@ def report(args):
     lines.append("")
     lines.append(f"- cognate / HAProxy jwt_verify: **{vs_haproxy:.2f}x** (target >= {TARGET_VS_HAPROXY}x: {'met' if vs_haproxy >= TARGET_VS_HAPROXY else 'missed'})")
     lines.append(f"- cognate / plain nginx proxy: **{vs_nginx:.2f}x** (target >= {TARGET_VS_NGINX}x: {'met' if vs_nginx >= TARGET_VS_NGINX else 'missed'})")
-    half = {n: parse_wrk(f"{out}/{n}.half.txt") for n in ("direct", "cognate")}
+    half = {n: parse_oha(f"{out}/{n}.half.json") for n in ("direct", "cognate")}
     added = half["cognate"]["p99_ms"] - half["direct"]["p99_ms"]
+    hc, hd = half["cognate"], half["direct"]
     lines.append(
-        f"- at half of cognate's peak ({half['cognate']['rps']:,.0f} req/s): p99 {half['cognate']['p99_ms']:.2f} ms through cognate, "
-        f"{half['direct']['p99_ms']:.2f} ms direct ({half['direct']['rps']:,.0f} req/s): added p99 **{added:.2f} ms** "
+        f"- at half of cognate's peak, a constant {hc['rps']:,.0f} req/s (oha, latency-corrected): "
+        f"p50/p99/p99.9 {hc['p50_ms']:.2f}/{hc['p99_ms']:.2f}/{hc['p999_ms']:.2f} ms through cognate, "
+        f"{hd['p50_ms']:.2f}/{hd['p99_ms']:.2f}/{hd['p999_ms']:.2f} ms direct ({hd['rps']:,.0f} req/s): added p99 **{added:.2f} ms** "
         f"(target <= {TARGET_ADDED_P99_MS} ms: {'met' if added <= TARGET_ADDED_P99_MS else 'missed'})"
     )
+    if os.path.exists(f"{out}/nginx.half.json"):
+        hn = half["nginx"] = parse_oha(f"{out}/nginx.half.json")
+        lines.append(
+            f"- nginx as a plain proxy at the same rate ({hn['rps']:,.0f} req/s): p50/p99/p99.9 "
+            f"{hn['p50_ms']:.2f}/{hn['p99_ms']:.2f}/{hn['p999_ms']:.2f} ms: added p99 {hn['p99_ms'] - hd['p99_ms']:.2f} ms (reference)"
+        )
+    for n, h in half.items():
+        if h["non2xx"] or h["socket_errors"]:
+            lines.append(f"- WARNING: {n} at half of peak: {h['non2xx']} non-2xx, errors: {h['socket_errors'] or '-'}")
     text = "\n".join(lines) + "\n"
     open(f"{out}/results.md", "w").write(text)
     print(text)
     bad = any(r["non2xx"] or r["socket_errors"] for rs in rounds.values() for r in rs)
+    bad = bad or any(h["non2xx"] or h["socket_errors"] for h in half.values())
     return 1 if bad else 0
 
 

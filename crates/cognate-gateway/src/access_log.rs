@@ -58,14 +58,26 @@ impl RequestIds {
     pub fn next(&self) -> String {
         let n = self.counter.fetch_add(1, Ordering::Relaxed);
         let p = self.prefix;
-        format!(
-            "{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
-            p >> 32,
-            (p >> 16) & 0xffff,
-            p & 0xffff,
-            n >> 48,
-            n & 0xffff_ffff_ffff
-        )
+        // `{:08x}-{:04x}-{:04x}-{:04x}-{:012x}`, without the formatter.
+        let mut id = String::with_capacity(36);
+        push_hex(&mut id, p >> 32, 8);
+        id.push('-');
+        push_hex(&mut id, p >> 16, 4);
+        id.push('-');
+        push_hex(&mut id, p, 4);
+        id.push('-');
+        push_hex(&mut id, n >> 48, 4);
+        id.push('-');
+        push_hex(&mut id, n, 12);
+        id
+    }
+}
+
+/// The low `digits` hex digits of `value`, lowercase, zero-padded.
+fn push_hex(out: &mut String, value: u64, digits: u32) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    for i in (0..digits).rev() {
+        out.push(char::from(HEX[((value >> (4 * i)) & 0xf) as usize]));
     }
 }
 
@@ -87,5 +99,15 @@ mod tests {
         assert_ne!(a, b);
         let lens: Vec<usize> = a.split('-').map(str::len).collect();
         assert_eq!(lens, [8, 4, 4, 4, 12]);
+    }
+
+    #[test]
+    fn request_ids_spell_prefix_and_counter_in_hex() {
+        let ids = RequestIds {
+            prefix: 0x0123_4567_89ab_cdef,
+            counter: AtomicU64::new(0xfedc_ba98_7654_3210),
+        };
+        assert_eq!(ids.next(), "01234567-89ab-cdef-fedc-ba9876543210");
+        assert_eq!(ids.next(), "01234567-89ab-cdef-fedc-ba9876543211");
     }
 }

@@ -49,7 +49,7 @@ pub fn recognise(host: Option<&str>, path: &str) -> Option<Invocation> {
     Some(Invocation {
         api_id: api_id.to_string(),
         stage: stage.to_string(),
-        path: format!("/{}", parts.next().unwrap_or("")),
+        path: rooted(parts.next().unwrap_or("")),
     })
 }
 
@@ -70,9 +70,17 @@ fn host_api_id(host: &str) -> Option<String> {
 /// The first segment of `s` and the rest as a path starting with `/`.
 fn split_segment(s: &str) -> (&str, String) {
     match s.split_once('/') {
-        Some((first, rest)) => (first, format!("/{rest}")),
+        Some((first, rest)) => (first, rooted(rest)),
         None => (s, "/".to_string()),
     }
+}
+
+/// `/{rest}`.
+fn rooted(rest: &str) -> String {
+    let mut path = String::with_capacity(rest.len() + 1);
+    path.push('/');
+    path.push_str(rest);
+    path
 }
 
 #[cfg(test)]

@@ -30,6 +30,7 @@ pub mod issuers;
 pub mod reload;
 pub mod responses;
 pub mod route;
+pub mod serve;
 pub mod table;
 mod tester;
 pub mod usage;
@@ -155,6 +156,17 @@ impl Gateway {
         invocation::recognise(host, path)
     }
 
+    /// [`invocation`](Self::invocation) for a request: its `Host` header
+    /// (else its URI's host) and path.
+    pub fn recognise<B>(&self, req: &Request<B>) -> Option<Invocation> {
+        let host = req
+            .headers()
+            .get(http::header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .or_else(|| req.uri().host());
+        invocation::recognise(host, req.uri().path())
+    }
+
     /// Serves one request: route -> authorize -> API key and throttling ->
     /// integrate -> respond.
     pub async fn handle(
@@ -183,7 +195,14 @@ impl Gateway {
                 &[],
             ),
             Ok(admitted) => {
-                let req = req.map(|body| Body::new(Limited::new(body, MAX_PAYLOAD)));
+                let req = req.map(|body| {
+                    if hyper::body::Body::is_end_stream(&body) {
+                        // Nothing to limit (a request without a body).
+                        Body::empty()
+                    } else {
+                        Body::new(Limited::new(body, MAX_PAYLOAD))
+                    }
+                });
                 self.integrate(admitted, &request_id, &inv, req, client)
                     .await
             }
@@ -326,10 +345,14 @@ impl Gateway {
 /// The request's URI as the integration sees it: the path after the stage
 /// and the query string.
 fn backend_uri(path: &str, original: &Uri) -> Result<Uri, http::uri::InvalidUri> {
-    match original.query() {
-        Some(q) => format!("{path}?{q}").parse(),
-        None => path.parse(),
+    let query = original.query();
+    let mut uri = String::with_capacity(path.len() + query.map_or(0, |q| q.len() + 1));
+    uri.push_str(path);
+    if let Some(q) = query {
+        uri.push('?');
+        uri.push_str(q);
     }
+    Uri::try_from(uri)
 }
 
 /// Renders a gateway response with the stage's customisations (the

@@ -15,10 +15,9 @@ use std::pin::Pin;
 use std::task::Poll;
 
 use axum::extract::{ConnectInfo, DefaultBodyLimit, Request};
-use axum::http::{header, HeaderName, Method};
+use axum::http::{HeaderName, Method};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::ServiceExt as _;
 use axum::{Json, Router};
 use cognate_apigw::service::ApiGatewayDeps;
 use cognate_apigw::ApiGateway;
@@ -274,12 +273,7 @@ impl tower::Service<Request> for Frontend {
     }
 
     fn call(&mut self, req: Request) -> Self::Future {
-        let host = req
-            .headers()
-            .get(header::HOST)
-            .and_then(|h| h.to_str().ok())
-            .or_else(|| req.uri().host());
-        match self.gateway.invocation(host, req.uri().path()) {
+        match self.gateway.recognise(&req) {
             Some(invocation) => {
                 let client = req
                     .extensions()
@@ -326,26 +320,15 @@ fn cors() -> CorsLayer {
 }
 
 /// Serves `app` on `listener` until `shutdown` resolves, then stops accepting
-/// and waits for in-flight requests to finish.
+/// and waits for in-flight requests to finish. Requests for deployed stages
+/// go from the connection straight to the gateway, the rest to the control
+/// plane's router (see [`cognate_gateway::serve`]).
 pub async fn serve(
     listener: TcpListener,
     app: Frontend,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    use axum::serve::ListenerExt;
-    // Responses go out as soon as they are written: no Nagle delay on small
-    // writes (a proxied response's head and body arrive separately).
-    let listener = listener.tap_io(|tcp| {
-        if let Err(e) = tcp.set_nodelay(true) {
-            tracing::debug!(error = %e, "cannot set TCP_NODELAY");
-        }
-    });
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
+    cognate_gateway::serve::serve(listener, app.gateway, app.control, shutdown).await
 }
 
 /// SIGINT and SIGTERM, listened for from the moment [`ShutdownSignals::install`]

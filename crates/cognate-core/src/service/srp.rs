@@ -19,8 +19,8 @@ use crypto_bigint::modular::{MontyForm, MontyParams};
 use crypto_bigint::{NonZero, Odd, Zero, U3072, U4096};
 use serde::{Deserialize, Serialize};
 
-pub use super::srp_timestamp::{format_timestamp, parse_timestamp};
 use super::auth::{AuthOutcome, Challenge, ChallengeResponse, INCORRECT};
+pub use super::srp_timestamp::{format_timestamp, parse_timestamp};
 use super::UserPools;
 use crate::model::{AppClient, User, UserPool};
 use crate::rng::RngExt;

@@ -1,36 +1,30 @@
 //! The upstream HTTP(S) client: one pool of HTTP/1.1 keep-alive
-//! connections for plain and TLS backends. Certificates are checked against
+//! connections for plain and TLS backends ([`super::pool`]). Certificates are checked against
 //! the system's trust store; a second client that skips the check serves
 //! the integrations whose `tlsConfig.insecureSkipVerification` is set.
 //! Proxy environment variables are not read.
 
-use std::error::Error as _;
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::Body;
 use http::{Request, Response};
-use hyper::body::Incoming;
-use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::client::legacy::Client;
-use hyper_util::rt::{TokioExecutor, TokioTimer};
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::{verify_tls12_signature, verify_tls13_signature, CryptoProvider};
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{ClientConfig, DigitallySignedStruct, SignatureScheme};
 
+use super::pool::{Connector, Pool, PooledBody};
 use super::{IntegrationError, IntegratorConfig};
-
-type Pool = Client<HttpsConnector<HttpConnector>, Body>;
 
 /// How long an idle pooled connection is kept.
 const IDLE_TIMEOUT: Duration = Duration::from_secs(90);
 
-/// The two upstream clients (verifying and not).
+/// The upstream client: the connection pool, whose TLS connections verify
+/// certificates unless the integration says not to.
 pub(crate) struct Upstream {
-    verified: Pool,
-    unverified: Pool,
+    pool: Arc<Pool>,
 }
 
 impl Upstream {
@@ -48,17 +42,16 @@ impl Upstream {
                 })
             }
         };
+        let unverified = Arc::new(FixedVerdict {
+            provider: provider.clone(),
+            accept: true,
+        });
         Upstream {
-            verified: pool(config, tls_config(&provider, verifier)),
-            unverified: pool(
-                config,
-                tls_config(
-                    &provider,
-                    Arc::new(FixedVerdict {
-                        provider: provider.clone(),
-                        accept: true,
-                    }),
-                ),
+            pool: Pool::new(
+                connector(config, tls_config(&provider, verifier)),
+                connector(config, tls_config(&provider, unverified)),
+                config.max_idle_per_host,
+                IDLE_TIMEOUT,
             ),
         }
     }
@@ -69,31 +62,12 @@ impl Upstream {
         req: Request<Body>,
         insecure: bool,
         timeout: Duration,
-    ) -> Result<Response<Incoming>, IntegrationError> {
-        let client = if insecure {
-            &self.unverified
-        } else {
-            &self.verified
-        };
-        match tokio::time::timeout(timeout, client.request(req)).await {
+    ) -> Result<Response<PooledBody>, IntegrationError> {
+        match tokio::time::timeout(timeout, self.pool.send(req, insecure)).await {
             Err(_) => Err(IntegrationError::Timeout),
-            Ok(Err(e)) => Err(IntegrationError::Failure(describe(&e))),
-            Ok(Ok(response)) => Ok(response),
+            Ok(result) => result,
         }
     }
-}
-
-/// The error with its chain of causes, e.g. `client error (Connect): tcp
-/// connect error: Connection refused (os error 111)`.
-fn describe(e: &hyper_util::client::legacy::Error) -> String {
-    let mut text = e.to_string();
-    let mut source = e.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }
 
 fn tls_config(
@@ -109,21 +83,16 @@ fn tls_config(
         .with_no_client_auth()
 }
 
-fn pool(config: &IntegratorConfig, tls: ClientConfig) -> Pool {
+fn connector(config: &IntegratorConfig, tls: ClientConfig) -> Connector {
     let mut http = HttpConnector::new();
     http.enforce_http(false);
     http.set_nodelay(true);
     http.set_connect_timeout(Some(config.connect_timeout));
-    let connector = hyper_rustls::HttpsConnectorBuilder::new()
+    hyper_rustls::HttpsConnectorBuilder::new()
         .with_tls_config(tls)
         .https_or_http()
         .enable_http1()
-        .wrap_connector(http);
-    Client::builder(TokioExecutor::new())
-        .pool_max_idle_per_host(config.max_idle_per_host)
-        .pool_idle_timeout(IDLE_TIMEOUT)
-        .pool_timer(TokioTimer::new())
-        .build(connector)
+        .wrap_connector(http)
 }
 
 /// A verifier that does not consult a trust store: it accepts every

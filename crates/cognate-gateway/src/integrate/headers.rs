@@ -2,56 +2,52 @@
 
 use std::net::IpAddr;
 
-use http::header::{
-    HeaderName, HeaderValue, CONNECTION, PROXY_AUTHENTICATE, PROXY_AUTHORIZATION, TE, TRAILER,
-    TRANSFER_ENCODING, UPGRADE,
-};
+use http::header::{HeaderName, HeaderValue, CONNECTION};
 use http::HeaderMap;
-
-/// The hop-by-hop headers of RFC 9110 §7.6.1 (plus `Keep-Alive`), which
-/// belong to one connection and are never forwarded.
-const HOP_BY_HOP: [HeaderName; 7] = [
-    CONNECTION,
-    HeaderName::from_static("keep-alive"),
-    PROXY_AUTHENTICATE,
-    PROXY_AUTHORIZATION,
-    TE,
-    TRAILER,
-    TRANSFER_ENCODING,
-];
 
 /// The header carrying the chain of client addresses.
 pub(crate) const X_FORWARDED_FOR: HeaderName = HeaderName::from_static("x-forwarded-for");
 
-/// Removes hop-by-hop headers: `Connection` and every header it names,
-/// `Keep-Alive`, `Proxy-*`, `TE`, `Trailer`, `Transfer-Encoding` and
-/// `Upgrade`.
+/// Removes hop-by-hop headers (RFC 9110 §7.6.1): `Connection` and every
+/// header it names, `Keep-Alive`, `Proxy-*`, `TE`, `Trailer`,
+/// `Transfer-Encoding` and `Upgrade`.
 pub(crate) fn strip_hop_by_hop(headers: &mut HeaderMap) {
-    // Most messages carry none: one pass over the names settles that.
-    if !headers.keys().any(is_hop_by_hop) {
-        return;
+    // Most messages carry none, or only `Connection: keep-alive` (or
+    // `close`), which names no other header: one pass settles that.
+    let mut hop = headers.keys().filter(|k| is_hop_by_hop(k));
+    let (first, more) = (hop.next(), hop.next().is_some());
+    match first {
+        None => return,
+        Some(name) if *name == CONNECTION && !more => {
+            let names_none = headers.get_all(CONNECTION).iter().all(|v| {
+                let v = v.as_bytes();
+                v.eq_ignore_ascii_case(b"keep-alive") || v.eq_ignore_ascii_case(b"close")
+            });
+            if names_none {
+                headers.remove(CONNECTION);
+                return;
+            }
+        }
+        Some(_) => {}
     }
-    let mut named: Vec<HeaderName> = Vec::new();
-    for value in headers.get_all(CONNECTION) {
+    // The values of `Connection` (shared, not copied) name more of them.
+    let connection: Vec<HeaderValue> = headers.get_all(CONNECTION).iter().cloned().collect();
+    let present: Vec<HeaderName> = headers
+        .keys()
+        .filter(|k| is_hop_by_hop(k))
+        .cloned()
+        .collect();
+    for name in present {
+        headers.remove(name);
+    }
+    for value in &connection {
         let Ok(text) = value.to_str() else { continue };
-        named.extend(
-            text.split(',')
-                .filter_map(|n| HeaderName::from_bytes(n.trim().as_bytes()).ok()),
-        );
+        for name in text.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+            // Parsed in place, any case; a name that cannot be a header
+            // names nothing.
+            headers.remove(name);
+        }
     }
-    named.extend(
-        headers
-            .keys()
-            .filter(|k| k.as_str().starts_with("proxy-"))
-            .cloned(),
-    );
-    for name in named {
-        headers.remove(name);
-    }
-    for name in HOP_BY_HOP {
-        headers.remove(name);
-    }
-    headers.remove(UPGRADE);
 }
 
 /// Whether `name` is one of the hop-by-hop headers or `Connection`, which
@@ -68,16 +64,40 @@ fn is_hop_by_hop(name: &HeaderName) -> bool {
 /// Appends the client's address to `X-Forwarded-For` (joining any values
 /// the client sent).
 pub(crate) fn append_forwarded_for(headers: &mut HeaderMap, client: IpAddr) {
-    let mut chain = String::new();
+    let mut chain = String::with_capacity(64);
     for value in headers.get_all(&X_FORWARDED_FOR) {
         if let Ok(text) = value.to_str() {
             chain.push_str(text.trim());
             chain.push_str(", ");
         }
     }
-    chain.push_str(&client.to_string());
+    push_ip(&mut chain, client);
     if let Ok(value) = HeaderValue::from_str(&chain) {
         headers.insert(X_FORWARDED_FOR, value);
+    }
+}
+
+/// Writes an address as `Display` does; IPv4 without the formatter.
+fn push_ip(out: &mut String, ip: IpAddr) {
+    match ip {
+        IpAddr::V4(v4) => {
+            for (i, octet) in v4.octets().into_iter().enumerate() {
+                if i > 0 {
+                    out.push('.');
+                }
+                if octet >= 100 {
+                    out.push(char::from(b'0' + octet / 100));
+                }
+                if octet >= 10 {
+                    out.push(char::from(b'0' + octet / 10 % 10));
+                }
+                out.push(char::from(b'0' + octet % 10));
+            }
+        }
+        IpAddr::V6(v6) => {
+            use std::fmt::Write as _;
+            let _ = write!(out, "{v6}");
+        }
     }
 }
 
@@ -112,6 +132,18 @@ mod tests {
     }
 
     #[test]
+    fn a_lone_connection_keep_alive_or_close_is_removed() {
+        for value in ["keep-alive", "Close"] {
+            let mut headers = HeaderMap::new();
+            headers.insert(CONNECTION, HeaderValue::from_static(value));
+            headers.insert("x-kept", HeaderValue::from_static("1"));
+            strip_hop_by_hop(&mut headers);
+            let left: Vec<&str> = headers.keys().map(HeaderName::as_str).collect();
+            assert_eq!(left, ["x-kept"], "{value}");
+        }
+    }
+
+    #[test]
     fn a_header_only_proxy_prefixed_or_named_by_connection_alone_is_removed() {
         for (name, removed) in [("proxy-x", true), ("upgrade", true), ("x-te", false)] {
             let mut headers = HeaderMap::new();
@@ -123,6 +155,23 @@ mod tests {
             strip_hop_by_hop(&mut headers);
             assert_eq!(!headers.contains_key(name), removed, "{name}");
             assert!(headers.contains_key("x-kept"));
+        }
+    }
+
+    #[test]
+    fn addresses_are_written_as_display_writes_them() {
+        for ip in [
+            "0.0.0.0",
+            "10.0.0.1",
+            "127.0.0.1",
+            "192.168.100.255",
+            "::1",
+            "2001:db8::7",
+        ] {
+            let parsed: IpAddr = ip.parse().unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
+            let mut out = String::new();
+            push_ip(&mut out, parsed);
+            assert_eq!(out, ip);
         }
     }
 

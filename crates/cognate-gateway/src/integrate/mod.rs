@@ -30,6 +30,7 @@
 mod client;
 mod headers;
 mod mapping;
+mod pool;
 mod request;
 mod response;
 mod template;
@@ -250,11 +251,15 @@ impl Integrator {
         ctx: &InvocationContext<'_>,
         req: Request<Body>,
     ) -> Result<Response<Body>, IntegrationError> {
-        let deadline = Instant::now() + integration.timeout;
+        let deadline = || Instant::now() + integration.timeout;
         match &integration.plan {
             Plan::HttpProxy(target) => self.proxy(integration, target, ctx, req).await,
-            Plan::Http(target) => self.http(integration, target, ctx, req, deadline).await,
-            Plan::Mock => mock(integration, ctx, req, deadline).await,
+            // Boxed: their state (payload reads, templates) would otherwise
+            // enlarge every proxied request's future, which is moved whole.
+            Plan::Http(target) => {
+                Box::pin(self.http(integration, target, ctx, req, deadline())).await
+            }
+            Plan::Mock => Box::pin(mock(integration, ctx, req, deadline())).await,
         }
     }
 

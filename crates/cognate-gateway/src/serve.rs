@@ -1,0 +1,154 @@
+//! The listener: HTTP/1.1 connections whose requests go to the gateway when
+//! they are for a deployed stage ([`Gateway::recognise`]) and to the control
+//! plane's router otherwise.
+//!
+//! The gateway path goes from hyper's connection straight to
+//! [`Gateway::handle`]: none of the control plane's layers (traces, CORS,
+//! body limits) run for it, and no future is boxed for it.
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::pin::pin;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::extract::ConnectInfo;
+use axum::Router;
+use http::{Request, Response};
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper_util::rt::TokioIo;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::watch;
+use tower::ServiceExt as _;
+
+use crate::Gateway;
+
+/// What one connection's requests are served by.
+struct Shared {
+    gateway: Arc<Gateway>,
+    control: Router,
+}
+
+/// Serves `listener` until `shutdown` resolves, then stops accepting, lets
+/// each connection finish the request it is serving, and returns when every
+/// connection has closed.
+pub async fn serve(
+    listener: TcpListener,
+    gateway: Arc<Gateway>,
+    control: Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let shared = Arc::new(Shared { gateway, control });
+    // Dropped when `shutdown` resolves: connections watch for that.
+    let (stop_tx, stop_rx) = watch::channel(());
+    tokio::spawn(async move {
+        shutdown.await;
+        drop(stop_rx);
+    });
+    // Every connection holds a receiver; all gone means all closed.
+    let (closed_tx, closed_rx) = watch::channel(());
+    let mut http = http1::Builder::new();
+    http.keep_alive(true);
+    loop {
+        let (tcp, client) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(e) => {
+                    accept_failed(e).await;
+                    continue;
+                }
+            },
+            _ = stop_tx.closed() => break,
+        };
+        let stop = stop_tx.clone();
+        let closed = closed_rx.clone();
+        let shared = shared.clone();
+        let http = http.clone();
+        tokio::spawn(async move {
+            connection(&http, tcp, client, shared, stop).await;
+            drop(closed);
+        });
+    }
+    drop(listener);
+    drop(closed_rx);
+    closed_tx.closed().await;
+    Ok(())
+}
+
+/// Serves one connection until it closes, or until shutdown once its
+/// request in flight is answered.
+async fn connection(
+    http: &http1::Builder,
+    tcp: TcpStream,
+    client: SocketAddr,
+    shared: Arc<Shared>,
+    stop: watch::Sender<()>,
+) {
+    // Responses go out as soon as they are written: no Nagle delay on small
+    // writes (a proxied response's head and body arrive separately).
+    if let Err(e) = tcp.set_nodelay(true) {
+        tracing::debug!(error = %e, "cannot set TCP_NODELAY");
+    }
+    let service = hyper::service::service_fn(move |req: Request<Incoming>| {
+        let shared = shared.clone();
+        async move { Ok::<_, Infallible>(dispatch(&shared, req, client).await) }
+    });
+    let mut conn = pin!(http
+        .serve_connection(TokioIo::new(tcp), service)
+        .with_upgrades());
+    let mut stopping = pin!(stop.closed());
+    loop {
+        tokio::select! {
+            result = conn.as_mut() => {
+                if let Err(e) = result {
+                    tracing::trace!(error = %e, "connection ended with an error");
+                }
+                return;
+            }
+            _ = &mut stopping => conn.as_mut().graceful_shutdown(),
+        }
+    }
+}
+
+/// One request: the gateway's when it is for a deployed stage, else the
+/// control plane's (which sees the client address as `ConnectInfo`).
+async fn dispatch(shared: &Shared, req: Request<Incoming>, client: SocketAddr) -> Response<Body> {
+    match shared.gateway.recognise(&req) {
+        Some(invocation) => {
+            let req = req.map(|body| {
+                if hyper::body::Body::is_end_stream(&body) {
+                    Body::empty()
+                } else {
+                    Body::new(body)
+                }
+            });
+            shared.gateway.handle(invocation, req, client).await
+        }
+        None => {
+            let mut req = req.map(Body::new);
+            req.extensions_mut().insert(ConnectInfo(client));
+            match shared.control.clone().oneshot(req).await {
+                Ok(response) => response,
+                Err(never) => match never {},
+            }
+        }
+    }
+}
+
+/// Accepting failed: a connection reset before it was accepted is no
+/// concern; anything else (out of file descriptors) is logged and waited
+/// out for a moment rather than retried in a busy loop.
+async fn accept_failed(e: std::io::Error) {
+    use std::io::ErrorKind::{ConnectionAborted, ConnectionRefused, ConnectionReset};
+    if matches!(
+        e.kind(),
+        ConnectionAborted | ConnectionRefused | ConnectionReset
+    ) {
+        return;
+    }
+    tracing::error!(error = %e, "accepting a connection failed; retrying in 1 s");
+    tokio::time::sleep(Duration::from_secs(1)).await;
+}

@@ -1,0 +1,220 @@
+//! The upstream connection pool against a raw HTTP/1.1 backend that numbers
+//! its connections: keep-alive reuse, connections the backend closed,
+//! bodies dropped unread and timed-out requests.
+
+mod common_integrate;
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::Body;
+use cognate_gateway::integrate::{IntegrationError, Integrator};
+use common_integrate::*;
+use http::StatusCode;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+/// A backend whose answer body is the number of the connection it came on
+/// (1, 2, ...). By path: `/close` answers and then closes the connection
+/// (without saying so), `/close-soon` does so 20 ms after answering,
+/// `/stall` never answers, `/big` answers 1 MiB, and anything else answers
+/// and keeps the connection.
+struct Numbered {
+    addr: SocketAddr,
+    accepted: Arc<AtomicUsize>,
+}
+
+impl Numbered {
+    async fn start() -> Numbered {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let accepted = Arc::new(AtomicUsize::new(0));
+        let counter = accepted.clone();
+        tokio::spawn(async move {
+            while let Ok((tcp, _)) = listener.accept().await {
+                let n = counter.fetch_add(1, Ordering::SeqCst) + 1;
+                tokio::spawn(serve_connection(tcp, n));
+            }
+        });
+        Numbered { addr, accepted }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    fn connections(&self) -> usize {
+        self.accepted.load(Ordering::SeqCst)
+    }
+}
+
+async fn serve_connection(mut tcp: TcpStream, n: usize) {
+    let mut pending = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        let Some(end) = pending.windows(4).position(|w| w == b"\r\n\r\n") else {
+            match tcp.read(&mut buf).await {
+                Ok(0) | Err(_) => return,
+                Ok(read) => pending.extend_from_slice(&buf[..read]),
+            }
+            continue;
+        };
+        let head = String::from_utf8_lossy(&pending[..end]).to_string();
+        pending.drain(..end + 4);
+        let path = head.split(' ').nth(1).unwrap_or("/").to_string();
+        if path == "/stall" {
+            std::future::pending::<()>().await;
+        }
+        let body = if path == "/big" {
+            "x".repeat(1024 * 1024)
+        } else {
+            n.to_string()
+        };
+        let answer = format!(
+            "HTTP/1.1 200 OK\r\ncontent-length: {}\r\n\r\n{body}",
+            body.len()
+        );
+        if tcp.write_all(answer.as_bytes()).await.is_err() || path == "/close" {
+            return;
+        }
+        if path == "/close-soon" {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            return;
+        }
+    }
+}
+
+/// GET `path` through an HTTP_PROXY integration; the status and the body.
+async fn get(integrator: &Integrator, backend: &Numbered, path: &str) -> (StatusCode, String) {
+    let response = get_response(integrator, backend, path)
+        .await
+        .unwrap_or_else(|e| panic!("{path}: {e}"));
+    let status = response.status();
+    let body = bytes(response).await;
+    (status, String::from_utf8_lossy(&body).into_owned())
+}
+
+async fn get_response(
+    integrator: &Integrator,
+    backend: &Numbered,
+    path: &str,
+) -> Result<http::Response<Body>, IntegrationError> {
+    let mut i = integration("HTTP_PROXY", &backend.url(path));
+    i.timeout_in_millis = 2_000;
+    let ctx = Ctx::new(path, "GET");
+    let req = request("GET", path).body(Body::empty()).expect("request");
+    integrator.invoke(&compiled(&i), &ctx.get(), req).await
+}
+
+#[tokio::test]
+async fn sequential_requests_reuse_one_backend_connection() {
+    let backend = Numbered::start().await;
+    let integrator = integrator();
+    for _ in 0..3 {
+        assert_eq!(
+            get(&integrator, &backend, "/a").await,
+            (StatusCode::OK, "1".to_string())
+        );
+    }
+    assert_eq!(backend.connections(), 1);
+}
+
+#[tokio::test]
+async fn a_large_body_read_to_its_end_returns_its_connection() {
+    let backend = Numbered::start().await;
+    let integrator = integrator();
+    let (status, body) = get(&integrator, &backend, "/big").await;
+    assert_eq!((status, body.len()), (StatusCode::OK, 1024 * 1024));
+    assert_eq!(
+        get(&integrator, &backend, "/a").await,
+        (StatusCode::OK, "1".to_string())
+    );
+    assert_eq!(backend.connections(), 1);
+}
+
+#[tokio::test]
+async fn a_connection_the_backend_closed_is_replaced_and_the_request_answered() {
+    let backend = Numbered::start().await;
+    let integrator = integrator();
+    for expected in ["1", "2", "3"] {
+        assert_eq!(
+            get(&integrator, &backend, "/close").await,
+            (StatusCode::OK, expected.to_string())
+        );
+    }
+    assert_eq!(backend.connections(), 3);
+}
+
+#[tokio::test]
+async fn a_pooled_connection_the_backend_closed_while_idle_is_replaced() {
+    let backend = Numbered::start().await;
+    let integrator = integrator();
+    assert_eq!(
+        get(&integrator, &backend, "/close-soon").await,
+        (StatusCode::OK, "1".to_string())
+    );
+    // The backend closes the idle connection; the pool only learns of it
+    // when it tries to send the next request there, and sends it anew.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(
+        get(&integrator, &backend, "/a").await,
+        (StatusCode::OK, "2".to_string())
+    );
+    assert_eq!(backend.connections(), 2);
+}
+
+#[tokio::test]
+async fn a_response_body_dropped_unread_does_not_return_its_connection() {
+    let backend = Numbered::start().await;
+    let integrator = integrator();
+    let response = get_response(&integrator, &backend, "/big")
+        .await
+        .expect("answered");
+    assert_eq!(response.status(), StatusCode::OK);
+    drop(response);
+    assert_eq!(
+        get(&integrator, &backend, "/a").await,
+        (StatusCode::OK, "2".to_string())
+    );
+}
+
+#[tokio::test]
+async fn a_timed_out_request_leaves_no_busy_connection_behind() {
+    let backend = Numbered::start().await;
+    let integrator = integrator();
+    let mut i = integration("HTTP_PROXY", &backend.url("/stall"));
+    i.timeout_in_millis = 100;
+    let ctx = Ctx::new("/stall", "GET");
+    let req = request("GET", "/stall").body(Body::empty()).expect("r");
+    let err = integrator
+        .invoke(&compiled(&i), &ctx.get(), req)
+        .await
+        .expect_err("times out");
+    assert!(matches!(err, IntegrationError::Timeout), "{err:?}");
+    assert_eq!(
+        get(&integrator, &backend, "/a").await,
+        (StatusCode::OK, "2".to_string())
+    );
+}
+
+#[tokio::test]
+async fn concurrent_requests_open_one_connection_each_and_then_share_them() {
+    let backend = Numbered::start().await;
+    let integrator = integrator();
+    let stalled = tokio::time::timeout(
+        Duration::from_millis(300),
+        get_response(&integrator, &backend, "/stall"),
+    );
+    let (stalled, answered) = tokio::join!(stalled, get(&integrator, &backend, "/a"));
+    assert!(stalled.is_err(), "the stalled request answered");
+    assert_eq!(answered, (StatusCode::OK, "2".to_string()));
+    assert_eq!(
+        get(&integrator, &backend, "/a").await,
+        (StatusCode::OK, "2".to_string())
+    );
+    assert_eq!(backend.connections(), 2);
+}
