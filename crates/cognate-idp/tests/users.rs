@@ -550,6 +550,24 @@ async fn verified_email_alias_belongs_to_one_user() {
 }
 
 #[tokio::test]
+async fn hidden_unknown_user_with_a_weak_new_password_is_invalid_password_as_a_known_one() {
+    let app = app().await;
+    let pool = app.pool().await;
+    let client = app
+        .client_with(&pool, json!({"PreventUserExistenceErrors": "ENABLED"}))
+        .await;
+    app.user(&pool, &client, "alice").await;
+    for name in ["alice", "ghost"] {
+        app.err(
+            "ConfirmForgotPassword",
+            json!({"ClientId": client, "Username": name, "ConfirmationCode": "123456", "Password": "weak"}),
+            "InvalidPasswordException",
+        )
+        .await;
+    }
+}
+
+#[tokio::test]
 async fn hidden_unknown_user_gets_a_simulated_delivery_and_code_mismatch() {
     let app = app().await;
     let pool = app.pool().await;

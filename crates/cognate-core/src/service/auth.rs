@@ -205,12 +205,14 @@ impl UserPools {
             {
                 return Ok(outcome);
             }
-            // Spend the time a real check would, so the answer's timing
-            // says nothing about which usernames exist.
+            // Spend the time a real check would (the hash, and the failed
+            // attempt a known user's lockout counter records), so the
+            // answer's timing says nothing about which usernames exist.
             let _ = self
                 .hasher
                 .verify(password, &self.dummy_hash().await?)
                 .await;
+            self.decoy_write().await?;
             return Err(if client.prevent_user_existence_errors {
                 CoreError::not_authorized(INCORRECT)
             } else {

@@ -84,6 +84,17 @@ impl UserPools {
         Ok(())
     }
 
+    /// What checking a wrong code costs a known user, for one that does not
+    /// exist: the code's look-up, its keyed hash, and the recorded failure.
+    pub(crate) async fn decoy_code_check(&self, code: &str) -> CoreResult<()> {
+        let nonce: [u8; 16] = self.rng.bytes();
+        let sub = hex::encode(nonce);
+        let key = CodePurpose::ForgotPassword.key();
+        let _ = self.store.get_code("decoy", &sub, &key).await?;
+        let _ = self.code_hash("decoy", &sub, &key, code.trim());
+        self.decoy_write().await
+    }
+
     fn code_hash(&self, pool_id: &str, sub: &str, purpose: &str, code: &str) -> String {
         let data = format!("{pool_id}\n{sub}\n{purpose}\n{code}");
         hex::encode(self.master_key.mac("code", data.as_bytes()))

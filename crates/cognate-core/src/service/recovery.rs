@@ -172,8 +172,11 @@ impl UserPools {
         metadata: &BTreeMap<String, String>,
     ) -> CoreResult<()> {
         let Some((pool, user)) = self.end_user(client_id, username, secret_hash).await? else {
-            // A known user's wrong code is recorded; spend the same.
-            self.decoy_write().await?;
+            // A known user's new password is checked against the policy, and
+            // a wrong code looked up and recorded: answer and spend the same.
+            let (pool, _) = self.client_by_id(client_id).await?;
+            check_policy(&pool.password_policy, password)?;
+            self.decoy_code_check(code).await?;
             return Err(code_mismatch());
         };
         check_policy(&pool.password_policy, password)?;
