@@ -7,7 +7,8 @@ import re
 
 import pytest
 
-from cognate_testlib import PASSWORD, claims, free_port, raises_aws, unique, unique_email
+from cognate_testlib import FAST_ARGON2, PASSWORD, Cog, boto_client, claims, free_port, raises_aws, unique, unique_email
+from conftest import start_server
 from hook_server import HookFailure, HookServer, respond
 
 LEGACY_PASSWORD = "Legacy-Passw0rd!"
@@ -282,3 +283,31 @@ def test_user_migration_forgot_password_creates_user_and_sends_reset_code(cog, s
         ClientId=client_id, Username=username, ConfirmationCode=code, Password="N3w-Passw0rd!"
     )
     assert cog.tokens(client_id, username, "N3w-Passw0rd!")["AccessToken"]
+
+
+# --- Lambda ARNs mapped to hooks ------------------------------------------------------------------
+
+PRE_SIGN_UP_ARN = "arn:aws:lambda:us-east-1:000000000000:function:pre-sign-up"
+
+
+def test_lambda_arn_mapped_in_triggers_config_runs_its_hook_and_unmapped_arn_is_unexpected_lambda(
+    tmp_path_factory, hooks
+):
+    hooks.on("pre", lambda e: respond(e, autoConfirmUser=True))
+    config = FAST_ARGON2 + f'\n[triggers]\n"{PRE_SIGN_UP_ARN}" = "{hooks.url("pre")}"\n'
+    srv = start_server(tmp_path_factory, "cognate-triggers", config=config)
+    try:
+        cog = Cog(server=srv, idp=boto_client(srv.url), raw=boto_client(srv.url, validate=False))
+        _, client_id = _pool_and_client(cog, PreSignUp=PRE_SIGN_UP_ARN)
+        username = unique("arn")
+        _, resp = cog.sign_up(client_id, username=username)
+        assert resp["UserConfirmed"] is True
+        assert [e["userName"] for e in hooks.events("pre")] == [username]
+
+        _, other = _pool_and_client(
+            cog, PreSignUp="arn:aws:lambda:us-east-1:000000000000:function:not-mapped"
+        )
+        with raises_aws("UnexpectedLambdaException"):
+            cog.sign_up(other)
+    finally:
+        srv.stop()
