@@ -12,6 +12,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use bytes::Bytes;
 use cognate_core::service::{HookError, Hooks, HOOK_TIMEOUT_MS};
+use cognate_gateway::integrate::describe_error;
 use http::{header, Method, Request};
 use http_body_util::{BodyExt, Full, Limited};
 use hyper_rustls::HttpsConnector;
@@ -63,7 +64,7 @@ impl HttpHooks {
             .client
             .request(request)
             .await
-            .map_err(|e| HookError::Unreachable(format!("{url}: {e}")))?;
+            .map_err(|e| HookError::Unreachable(format!("{url}: {}", describe_error(&e))))?;
         let status = response.status();
         let body = Limited::new(response.into_body(), MAX_ANSWER)
             .collect()

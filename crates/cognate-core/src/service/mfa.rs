@@ -299,6 +299,21 @@ impl UserPools {
         ))
     }
 
+    /// The end of a sign-in whose second factor has been proven: tokens.
+    pub(super) async fn second_factor_tokens(
+        &self,
+        pool: &UserPool,
+        client: &AppClient,
+        user: &User,
+        req: &ChallengeResponse,
+    ) -> CoreResult<AuthOutcome> {
+        let request = TokenRequest::sign_in(&req.client_metadata);
+        Ok(AuthOutcome::Tokens(
+            self.mint_for(pool, client, user, Origin::SignIn, request)
+                .await?,
+        ))
+    }
+
     /// The SOFTWARE_TOKEN_MFA challenge.
     pub(super) fn totp_challenge(
         &self,
@@ -349,16 +364,7 @@ impl UserPools {
         user.mfa.failed_codes = 0;
         user.mfa.last_failed_code_ms = 0;
         self.store.update_user(&user).await?;
-        Ok(AuthOutcome::Tokens(
-            self.mint_for(
-                pool,
-                client,
-                &user,
-                Origin::SignIn,
-                TokenRequest::sign_in(&req.client_metadata),
-            )
-            .await?,
-        ))
+        self.second_factor_tokens(pool, client, &user, req).await
     }
 
     /// RespondToAuthChallenge MFA_SETUP, with the session VerifySoftwareToken
@@ -382,16 +388,7 @@ impl UserPools {
                 "Invalid session for the user: software token MFA has not been verified.",
             ));
         }
-        Ok(AuthOutcome::Tokens(
-            self.mint_for(
-                pool,
-                client,
-                &user,
-                Origin::SignIn,
-                TokenRequest::sign_in(&req.client_metadata),
-            )
-            .await?,
-        ))
+        self.second_factor_tokens(pool, client, &user, req).await
     }
 
     /// The user a challenge session was issued for, checked against the

@@ -17,8 +17,6 @@ use super::auth::{AuthOutcome, Challenge, ChallengeResponse};
 use super::codes::mask;
 use super::custom_message::{MessageTrigger, CODE_PARAMETER};
 use super::lockout::{lock_ms, ATTEMPTS_EXCEEDED};
-use super::token_triggers::TokenRequest;
-use super::tokens::Origin;
 use super::{Medium, Message, Purpose, UserPools};
 use crate::model::{AppClient, CodeRecord, EmailMfaConfig, User, UserPool};
 use crate::rng::RngExt;
@@ -469,16 +467,7 @@ impl UserPools {
             return Err(self.second_factor_failed(&user, OTP_MISMATCH).await?);
         }
         self.second_factor_passed(&mut user).await?;
-        Ok(AuthOutcome::Tokens(
-            self.mint_for(
-                pool,
-                client,
-                &user,
-                Origin::SignIn,
-                TokenRequest::sign_in(&req.client_metadata),
-            )
-            .await?,
-        ))
+        self.second_factor_tokens(pool, client, &user, req).await
     }
 
     /// Counts a wrong second-factor code toward the user's lockout and

@@ -36,6 +36,8 @@ mod response;
 mod template;
 mod uri;
 
+pub use pool::describe as describe_error;
+
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 use std::time::Duration;

@@ -291,7 +291,7 @@ fn host_header(authority: &Authority, https: bool) -> Result<HeaderValue, Integr
 
 /// The error with its chain of causes, e.g. `tcp connect error: Connection
 /// refused (os error 111)`.
-pub(crate) fn describe(e: &(dyn StdError + 'static)) -> String {
+pub fn describe(e: &(dyn StdError + 'static)) -> String {
     let mut text = e.to_string();
     let mut source = e.source();
     while let Some(cause) = source {

@@ -9,6 +9,7 @@ use anyhow::{bail, Context};
 use async_trait::async_trait;
 use axum::Router;
 use bytes::Bytes;
+use cognate_gateway::integrate::describe_error as describe;
 use http::uri::{PathAndQuery, Scheme};
 use http::{Request, Response, Uri};
 use http_body_util::{BodyExt, Full, Limited};
@@ -152,19 +153,6 @@ impl Transport for Http {
             Err(_) => bail!("calling {url}: no answer within {REQUEST_TIMEOUT:?}"),
         }
     }
-}
-
-/// The error with its causes, e.g. `client error (Connect): tcp connect
-/// error: Connection refused (os error 111)`.
-fn describe(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut text = e.to_string();
-    let mut source = e.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }
 
 #[cfg(test)]
