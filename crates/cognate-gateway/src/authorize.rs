@@ -10,7 +10,9 @@
 //!
 //! A verified token is remembered per authorizer for the authorizer's result
 //! TTL and never past its `exp`, so a token costs one RSA verification per
-//! TTL. The cache is sharded: a hit takes one shard's read lock.
+//! TTL. The cache holds the tokens themselves: a hit is an exact match of
+//! the whole token (no digest whose collisions could matter), found by a
+//! randomly keyed hash. It is sharded: a hit takes one shard's read lock.
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -40,6 +42,8 @@ const MAX_TTL_SECS: i64 = 3600;
 const SHARDS: usize = 16;
 /// Tokens remembered per authorizer, at most.
 const CACHE_CAPACITY: usize = 32 * 1024;
+/// The longest token the cache holds (Cognito's are 1–2 KiB).
+const MAX_CACHED_TOKEN: usize = 16 * 1024;
 
 /// How a method is authorized, decided when the deployment is installed.
 #[derive(Debug)]
@@ -154,12 +158,11 @@ impl CognitoAuthorizer {
         let verified = if self.ttl_secs == 0 {
             self.verify(token, now)?
         } else {
-            let digest = cognate_tokens::sha256(token.as_bytes());
-            match self.cache.get(&digest, now) {
+            match self.cache.get(token, now) {
                 Some(hit) => hit,
                 None => {
                     let verified = self.verify(token, now)?;
-                    self.cache.insert(digest, verified.clone(), now);
+                    self.cache.insert(token, verified.clone(), now);
                     verified
                 }
             }
@@ -278,9 +281,11 @@ fn permits(verified: &Verified, scopes: &[String]) -> bool {
             })
 }
 
-/// Verified tokens by SHA-256 of the token, in shards.
+/// Verified tokens, in shards. Keys are the tokens themselves; the maps
+/// hash them with SipHash under a per-process random key, so no one can
+/// choose tokens that crowd one bucket.
 struct TokenCache {
-    shards: Vec<RwLock<HashMap<[u8; 32], Verified>>>,
+    shards: Vec<RwLock<HashMap<Box<str>, Verified>>>,
 }
 
 impl TokenCache {
@@ -290,35 +295,35 @@ impl TokenCache {
         }
     }
 
-    fn shard(&self, digest: &[u8; 32]) -> &RwLock<HashMap<[u8; 32], Verified>> {
-        &self.shards[usize::from(digest[0]) % SHARDS]
+    /// The shard of `token`: by its last character, part of its signature.
+    fn shard(&self, token: &str) -> &RwLock<HashMap<Box<str>, Verified>> {
+        let last = token.as_bytes().last().copied().unwrap_or(0);
+        &self.shards[usize::from(last) % SHARDS]
     }
 
-    fn get(&self, digest: &[u8; 32], now: i64) -> Option<Verified> {
-        let shard = self.shard(digest).read().unwrap_or_else(|p| p.into_inner());
-        shard.get(digest).filter(|v| now < v.until).cloned()
+    fn get(&self, token: &str, now: i64) -> Option<Verified> {
+        let shard = self.shard(token).read().unwrap_or_else(|p| p.into_inner());
+        shard.get(token).filter(|v| now < v.until).cloned()
     }
 
-    fn insert(&self, digest: [u8; 32], verified: Verified, now: i64) {
-        if verified.until <= now {
+    fn insert(&self, token: &str, verified: Verified, now: i64) {
+        // Larger tokens are verified each time rather than held.
+        if verified.until <= now || token.len() > MAX_CACHED_TOKEN {
             return;
         }
-        let mut shard = self
-            .shard(&digest)
-            .write()
-            .unwrap_or_else(|p| p.into_inner());
+        let mut shard = self.shard(token).write().unwrap_or_else(|p| p.into_inner());
         let capacity = CACHE_CAPACITY / SHARDS;
         if shard.len() >= capacity {
             shard.retain(|_, v| now < v.until);
         }
         if shard.len() >= capacity {
             // Still full of live tokens: drop an arbitrary eighth.
-            let victims: Vec<[u8; 32]> = shard.keys().take(capacity / 8 + 1).copied().collect();
+            let victims: Vec<Box<str>> = shard.keys().take(capacity / 8 + 1).cloned().collect();
             for key in victims {
                 shard.remove(&key);
             }
         }
-        shard.insert(digest, verified);
+        shard.insert(token.into(), verified);
     }
 
     #[cfg(test)]
@@ -352,23 +357,44 @@ mod tests {
     #[test]
     fn cache_forgets_entries_at_their_deadline() {
         let cache = TokenCache::new();
-        cache.insert([1; 32], verified(100), 50);
-        assert!(cache.get(&[1; 32], 99).is_some());
-        assert!(cache.get(&[1; 32], 100).is_none());
-        cache.insert([2; 32], verified(50), 50);
+        cache.insert("a.b.c", verified(100), 50);
+        assert!(cache.get("a.b.c", 99).is_some());
+        assert!(cache.get("a.b.c", 100).is_none());
+        cache.insert("a.b.d", verified(50), 50);
         assert!(
-            cache.get(&[2; 32], 10).is_none(),
+            cache.get("a.b.d", 10).is_none(),
             "dead entries are not stored"
         );
     }
 
     #[test]
+    fn cache_hits_only_the_exact_token() {
+        let cache = TokenCache::new();
+        cache.insert("head.payload.sig", verified(100), 0);
+        for other in [
+            "head.payload.si",
+            "head.payload.sig ",
+            "head.Payload.sig",
+            "x",
+        ] {
+            assert!(cache.get(other, 1).is_none(), "{other}");
+        }
+        assert!(cache.get("head.payload.sig", 1).is_some());
+    }
+
+    #[test]
+    fn cache_does_not_hold_oversized_tokens() {
+        let cache = TokenCache::new();
+        let huge = "a".repeat(MAX_CACHED_TOKEN + 1);
+        cache.insert(&huge, verified(100), 0);
+        assert!(cache.get(&huge, 1).is_none());
+    }
+
+    #[test]
     fn cache_stays_bounded_when_full_of_live_entries() {
         let cache = TokenCache::new();
-        for i in 0..(CACHE_CAPACITY as u32 * 2) {
-            let mut digest = [0u8; 32];
-            digest[..4].copy_from_slice(&i.to_le_bytes());
-            cache.insert(digest, verified(1_000), 0);
+        for i in 0..(CACHE_CAPACITY * 2) {
+            cache.insert(&format!("token.{i}"), verified(1_000), 0);
         }
         assert!(cache.len() <= CACHE_CAPACITY);
     }

@@ -5,7 +5,8 @@
 //!
 //! 1. **route** ([`route`]): the stage's resource tree picks the method;
 //! 2. **authorize** ([`authorize`]): the Cognito user pool authorizer;
-//! 3. **API key and throttling** ([`usage`]): usage plans, buckets, quotas;
+//! 3. **API key and throttling** ([`usage`]): the stage's method throttle
+//!    (checked right after routing), usage plans, buckets, quotas;
 //! 4. **integrate** ([`integrate`]): the backend request, or a MOCK answer;
 //! 5. **respond**: the backend's answer, or a gateway response
 //!    ([`responses`]) when a phase refused; one access log event
@@ -185,6 +186,8 @@ impl Gateway {
         // The claims outlive the request for the access log (a shared Arc).
         let claims = admitted.as_ref().ok().and_then(|a| a.claims.clone());
         let mut response = match admitted {
+            // Before anything else: the endpoint is off.
+            _ if stage.is_some_and(|s| s.endpoint_disabled) => integrate::endpoint_disabled(),
             Err(reject) => render(
                 stage,
                 &reject,
@@ -237,7 +240,9 @@ impl Gateway {
         req: &Request<Body>,
     ) -> Result<Admitted<'t>, Reject> {
         let not_found = || Reject::new(ResponseType::MissingAuthenticationToken);
-        let stage = stage.ok_or_else(not_found)?;
+        let stage = stage
+            .filter(|s| !s.endpoint_disabled)
+            .ok_or_else(not_found)?;
         let found = stage
             .routes
             .find(&inv.path, req.method().as_str())
@@ -249,6 +254,9 @@ impl Gateway {
         }
 
         let now_ms = self.clock.now_ms();
+        if method.throttle.as_ref().is_some_and(|b| !b.take(now_ms)) {
+            return Err(Reject::new(ResponseType::Throttled));
+        }
         let claims = method.auth.run(req.headers(), now_ms.div_euclid(1000))?;
 
         let api_key_id = if method.api_key_required {

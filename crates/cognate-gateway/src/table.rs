@@ -18,7 +18,7 @@ use crate::integrate::{self, CompiledIntegration};
 use crate::issuers::{parse_pool_arn, Issuer, Issuers};
 use crate::responses::GatewayResponses;
 use crate::route::RouteTree;
-use crate::usage::{StageUsage, UsageBuilder, UsageState};
+use crate::usage::{Bucket, StageUsage, UsageBuilder, UsageState};
 
 /// Every served stage, by API id then stage name.
 #[derive(Debug, Default)]
@@ -51,6 +51,9 @@ pub struct StageTable {
     pub methods: Vec<CompiledMethod>,
     pub responses: GatewayResponses,
     pub usage: StageUsage,
+    /// The API was deployed with `disableExecuteApiEndpoint`: every request
+    /// is answered 403 Forbidden.
+    pub endpoint_disabled: bool,
 }
 
 /// One method as served.
@@ -62,6 +65,9 @@ pub struct CompiledMethod {
     pub http_method: String,
     pub auth: MethodAuth,
     pub api_key_required: bool,
+    /// The stage's throttle for this method (its `methodSettings`, else
+    /// those of `*/*`), shared by all its callers.
+    pub throttle: Option<Arc<Bucket>>,
     /// The integration, or why it cannot run (answered with API_CONFIGURATION_ERROR).
     pub integration: Result<CompiledIntegration, String>,
 }
@@ -156,11 +162,14 @@ impl<'a> Compiler<'a> {
                         "the integration cannot run; the method answers API_CONFIGURATION_ERROR"
                     );
                 }
+                let throttle =
+                    usage.method_throttle(api_id, &live.stage, &resource.path, http_method);
                 methods.push(CompiledMethod {
                     resource_path: resource.path.clone(),
                     http_method: http_method.clone(),
                     auth,
                     api_key_required: method.api_key_required,
+                    throttle,
                     integration,
                 });
             }
@@ -194,6 +203,7 @@ impl<'a> Compiler<'a> {
             methods,
             responses,
             usage: stage_usage,
+            endpoint_disabled: snapshot.api.disable_execute_api_endpoint,
         }
     }
 

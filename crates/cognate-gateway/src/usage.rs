@@ -7,6 +7,10 @@
 //! one from that — refilled by the injected clock (429 THROTTLED when empty),
 //! and a quota counted per period in memory (429 QUOTA_EXCEEDED).
 //!
+//! A stage can throttle its methods on its own, for every caller together
+//! (`methodSettings` `throttling/rateLimit` and `burstLimit`, per method or
+//! for `*/*`): that bucket is checked before the authorizer runs.
+//!
 //! Buckets and counters live in [`UsageState`], kept from one install to the
 //! next, so a new deployment does not reset anyone's quota; each stage's table
 //! holds the ones it needs, and the request path takes only the lock of the
@@ -15,7 +19,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use cognate_apigw::model::{LiveConfig, QuotaSettings, ThrottleSettings};
+use cognate_apigw::model::{LiveConfig, QuotaSettings, Stage, ThrottleSettings};
 use http::HeaderMap;
 
 use crate::responses::{Reject, ResponseType};
@@ -48,7 +52,7 @@ impl Bucket {
     }
 
     /// Takes one token if there is one.
-    fn take(&self, now_ms: i64) -> bool {
+    pub fn take(&self, now_ms: i64) -> bool {
         let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
         let (tokens, last) = *state;
         let elapsed = now_ms.saturating_sub(last).max(0) as f64 / 1000.0;
@@ -328,6 +332,37 @@ impl<'a> UsageBuilder<'a> {
             }
         }
         (usage, problems)
+    }
+
+    /// The bucket of the stage's own throttle for one method: the stage's
+    /// `methodSettings` for `{resourcePath}/{httpMethod}` (the path without
+    /// its leading `/`), else for `*/*`; `None` when neither sets a rate.
+    /// Each method has a bucket of its own, kept across installs while its
+    /// settings stay the same.
+    pub fn method_throttle(
+        &mut self,
+        api_id: &str,
+        stage: &Stage,
+        resource_path: &str,
+        http_method: &str,
+    ) -> Option<Arc<Bucket>> {
+        let own = format!("{}/{http_method}", resource_path.trim_start_matches('/'));
+        let setting = stage
+            .method_settings
+            .get(&own)
+            .filter(|s| s.throttling_rate_limit.is_some())
+            .or_else(|| stage.method_settings.get("*/*"))?;
+        let settings = ThrottleSettings {
+            burst_limit: setting.throttling_burst_limit,
+            rate_limit: setting.throttling_rate_limit,
+        };
+        let owner = format!("stage {api_id}/{}", stage.stage_name);
+        self.bucket(
+            &owner,
+            "",
+            &format!("{resource_path}/{http_method}"),
+            &settings,
+        )
     }
 
     fn bucket(

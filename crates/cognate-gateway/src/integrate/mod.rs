@@ -37,6 +37,7 @@ mod template;
 mod uri;
 
 pub use pool::describe as describe_error;
+pub(crate) use response::endpoint_disabled;
 
 use std::collections::BTreeMap;
 use std::net::IpAddr;

@@ -234,6 +234,12 @@ pub(crate) fn unsupported_media_type() -> Response<Body> {
     )
 }
 
+/// 403 for a request to the default endpoint of an API deployed with
+/// `disableExecuteApiEndpoint`: not a gateway response, so not customisable.
+pub(crate) fn endpoint_disabled() -> Response<Body> {
+    error_response(StatusCode::FORBIDDEN, "ForbiddenException", "Forbidden")
+}
+
 fn error_response(status: StatusCode, error_type: &'static str, message: &str) -> Response<Body> {
     let body = Bytes::from(serde_json::json!({ "message": message }).to_string());
     let mut response = Response::new(Body::from(body));
