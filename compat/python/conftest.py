@@ -4,6 +4,8 @@
 - `cog`: boto3 `cognito-idp` client on that server plus factories; each test makes its own pool.
 - `pool_id` / `client` / `client_id`: a fresh pool with the default test settings and an app client
   with every password flow enabled.
+- `backend` / `ag`: per test module, an echo backend on loopback (`apigw_testlib.EchoBackend`)
+  and a boto3 `apigateway` client on the session's server.
 - `smtp_sink` / `smtp_server`: an aiosmtpd sink on loopback and a second server that mails codes to it.
 
 On a failing test the server's log lines written during that test are attached to the report.
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import pytest
 
+from apigw_testlib import EchoBackend, apigw_client
 from cognate_testlib import FAST_ARGON2, CognateServer, Cog, MailSink, boto_client, free_port
 
 _SERVERS: list[CognateServer] = []
@@ -64,6 +67,18 @@ def user(cog, pool_id) -> str:
 
 
 # --- SMTP ----------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def backend():
+    b = EchoBackend().start()
+    yield b
+    b.stop()
+
+
+@pytest.fixture(scope="module")
+def ag(server):
+    return apigw_client(server.url)
 
 
 @pytest.fixture(scope="session")

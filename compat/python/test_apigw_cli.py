@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import json
 
-import pytest
 import requests
 
-from apigw_testlib import EchoBackend
 from cognate_testlib import aws_cli
 
 OPENAPI = """\
@@ -60,13 +58,6 @@ components:
         providerARNs:
           - {pool_arn}
 """
-
-
-@pytest.fixture(scope="module")
-def backend():
-    b = EchoBackend().start()
-    yield b
-    b.stop()
 
 
 def test_cli_import_rest_api_deploy_and_call(server, cog, backend, tmp_path):

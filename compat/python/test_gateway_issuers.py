@@ -6,17 +6,10 @@ from __future__ import annotations
 
 import pytest
 
-from apigw_testlib import EchoBackend, SecurePets, apigw_client
+from apigw_testlib import SecurePets, apigw_client
 from cognate_testlib import FAST_ARGON2
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def backend():
-    b = EchoBackend().start()
-    yield b
-    b.stop()
 
 
 @pytest.fixture(scope="module")

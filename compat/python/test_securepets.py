@@ -7,20 +7,8 @@ from __future__ import annotations
 import pytest
 import requests
 
-from apigw_testlib import EchoBackend, SecurePets, alg_none, apigw_client, tamper_payload
+from apigw_testlib import SecurePets, alg_none, tamper_payload
 from cognate_testlib import claims
-
-
-@pytest.fixture(scope="module")
-def backend():
-    b = EchoBackend().start()
-    yield b
-    b.stop()
-
-
-@pytest.fixture(scope="module")
-def ag(server):
-    return apigw_client(server.url)
 
 
 @pytest.fixture(scope="module")

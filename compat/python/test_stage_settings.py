@@ -4,22 +4,7 @@ observed with `requests` on the invocation URL."""
 
 from __future__ import annotations
 
-import pytest
 import requests
-
-from apigw_testlib import EchoBackend, apigw_client
-
-
-@pytest.fixture(scope="module")
-def backend():
-    b = EchoBackend().start()
-    yield b
-    b.stop()
-
-
-@pytest.fixture(scope="module")
-def ag(server):
-    return apigw_client(server.url)
 
 
 def public_api(ag, backend, name: str) -> tuple[str, str]:
