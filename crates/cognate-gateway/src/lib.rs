@@ -182,13 +182,20 @@ impl Gateway {
         let stage = table.stage(&inv.api_id, &inv.stage);
         let method = req.method().clone();
 
-        let admitted = self.admit(stage, &inv, &req);
+        // An API deployed with its default endpoint off answers nothing else.
+        let admitted = if stage.is_some_and(|s| s.endpoint_disabled) {
+            None
+        } else {
+            Some(self.admit(stage, &inv, &req))
+        };
         // The claims outlive the request for the access log (a shared Arc).
-        let claims = admitted.as_ref().ok().and_then(|a| a.claims.clone());
+        let claims = admitted
+            .as_ref()
+            .and_then(|a| a.as_ref().ok())
+            .and_then(|a| a.claims.clone());
         let mut response = match admitted {
-            // Before anything else: the endpoint is off.
-            _ if stage.is_some_and(|s| s.endpoint_disabled) => integrate::endpoint_disabled(),
-            Err(reject) => render(
+            None => integrate::endpoint_disabled(),
+            Some(Err(reject)) => render(
                 stage,
                 &reject,
                 &request_id,
@@ -197,7 +204,7 @@ impl Gateway {
                 req.uri().query(),
                 &[],
             ),
-            Ok(admitted) => {
+            Some(Ok(admitted)) => {
                 let req = req.map(|body| {
                     if hyper::body::Body::is_end_stream(&body) {
                         // Nothing to limit (a request without a body).
@@ -240,9 +247,7 @@ impl Gateway {
         req: &Request<Body>,
     ) -> Result<Admitted<'t>, Reject> {
         let not_found = || Reject::new(ResponseType::MissingAuthenticationToken);
-        let stage = stage
-            .filter(|s| !s.endpoint_disabled)
-            .ok_or_else(not_found)?;
+        let stage = stage.ok_or_else(not_found)?;
         let found = stage
             .routes
             .find(&inv.path, req.method().as_str())
