@@ -9,13 +9,13 @@ use std::time::Duration;
 
 use axum::body::Body;
 use http::{Request, Response};
-use hyper_util::client::legacy::connect::HttpConnector;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::{verify_tls12_signature, verify_tls13_signature, CryptoProvider};
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{ClientConfig, DigitallySignedStruct, SignatureScheme};
+use tokio_rustls::TlsConnector;
 
-use super::pool::{Connector, Pool, PooledBody};
+use super::pool::{Connect, Pool};
 use super::{IntegrationError, IntegratorConfig};
 
 /// How long an idle pooled connection is kept.
@@ -48,8 +48,11 @@ impl Upstream {
         });
         Upstream {
             pool: Pool::new(
-                connector(config, tls_config(&provider, verifier)),
-                connector(config, tls_config(&provider, unverified)),
+                Connect {
+                    timeout: config.connect_timeout,
+                    verified: tls_connector(&provider, verifier),
+                    unverified: tls_connector(&provider, unverified),
+                },
                 config.max_idle_per_host,
                 IDLE_TIMEOUT,
             ),
@@ -62,7 +65,7 @@ impl Upstream {
         req: Request<Body>,
         insecure: bool,
         timeout: Duration,
-    ) -> Result<Response<PooledBody>, IntegrationError> {
+    ) -> Result<Response<Body>, IntegrationError> {
         match tokio::time::timeout(timeout, self.pool.send(req, insecure)).await {
             Err(_) => Err(IntegrationError::Timeout),
             Ok(result) => result,
@@ -70,29 +73,18 @@ impl Upstream {
     }
 }
 
-fn tls_config(
+fn tls_connector(
     provider: &Arc<CryptoProvider>,
     verifier: Arc<dyn ServerCertVerifier>,
-) -> ClientConfig {
-    ClientConfig::builder_with_provider(provider.clone())
+) -> TlsConnector {
+    let config = ClientConfig::builder_with_provider(provider.clone())
         .with_safe_default_protocol_versions()
         // aws-lc-rs's default provider supports the default protocol versions.
         .expect("the aws-lc-rs provider supports TLS 1.2 and 1.3")
         .dangerous()
         .with_custom_certificate_verifier(verifier)
-        .with_no_client_auth()
-}
-
-fn connector(config: &IntegratorConfig, tls: ClientConfig) -> Connector {
-    let mut http = HttpConnector::new();
-    http.enforce_http(false);
-    http.set_nodelay(true);
-    http.set_connect_timeout(Some(config.connect_timeout));
-    hyper_rustls::HttpsConnectorBuilder::new()
-        .with_tls_config(tls)
-        .https_or_http()
-        .enable_http1()
-        .wrap_connector(http)
+        .with_no_client_auth();
+    TlsConnector::from(Arc::new(config))
 }
 
 /// A verifier that does not consult a trust store: it accepts every

@@ -28,6 +28,8 @@
 //! passthrough behaviour with 415 `{"message": "Unsupported Media Type"}`.
 
 mod client;
+mod conn;
+mod h1;
 mod headers;
 mod mapping;
 mod pool;

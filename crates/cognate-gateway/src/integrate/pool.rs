@@ -2,69 +2,40 @@
 //! port (and certificate checking).
 //!
 //! A request takes the most recently used idle connection of its backend
-//! (or opens one), is written on it, and its response body carries the
-//! connection: when the body has been read to its end the connection goes
-//! back to the pool; a body dropped before its end closes it. A pooled
-//! connection the backend had closed is noticed when the request could not
-//! be written on it, and the request is sent once more on a new connection.
+//! that is still open (or opens one) and is written on it
+//! ([`super::conn`]). Its response body carries the connection: when the
+//! body has been read to its end, the request written whole and the
+//! response allows it, the connection goes back to the pool; a body
+//! dropped before its end closes it. A body that had arrived whole with the
+//! response head is handed on as it is and its connection returned at
+//! once. A request without a body that finds its pooled connection closed
+//! by the backend before a byte of the answer arrived is sent once more, on
+//! a new connection, when its method is idempotent.
 //!
-//! Connections are opened by a `hyper-rustls` connector (TCP with
-//! `TCP_NODELAY`, then TLS for `https`). A connection has no task of its
-//! own: the request that uses it drives it (while waiting for the response
-//! head, then while its response body is read), so a proxied exchange runs
-//! in the client connection's task without hand-offs between tasks. A
-//! connection whose response ended before its request body was sent whole
-//! finishes in a task of its own and is not reused.
+//! Connections are TCP with `TCP_NODELAY`, and TLS (rustls) for `https`.
 
 use std::collections::HashMap;
 use std::error::Error as StdError;
-use std::future::Future;
 use std::hash::{BuildHasherDefault, Hasher};
-use std::pin::{pin, Pin};
+use std::pin::Pin;
 use std::sync::{Arc, Mutex};
-use std::task::{Context, Poll};
+use std::task::{ready, Context, Poll};
 use std::time::{Duration, Instant};
 
 use axum::body::Body;
 use bytes::Bytes;
 use http::header::{HeaderValue, HOST};
+use http::request::Parts;
 use http::uri::{Authority, PathAndQuery, Scheme};
-use http::{Request, Response, Uri};
-use hyper::body::{Frame, Incoming, SizeHint};
-use hyper::client::conn::http1::{self, SendRequest};
-use hyper_rustls::HttpsConnector;
-use hyper_util::client::legacy::connect::HttpConnector;
-use tower::ServiceExt as _;
+use http::{Method, Request, Response};
+use hyper::body::{Frame, SizeHint};
+use rustls::pki_types::ServerName;
+use tokio::net::TcpStream;
+use tokio_rustls::TlsConnector;
 
+use super::conn::{Conn, ExchangeError, Piece, Stream};
+use super::h1::{self, BodyFraming, Chunked, Malformed, RequestFraming, ResponseHead};
 use super::IntegrationError;
-
-/// The connector of one pool: plain TCP, or TLS with one certificate policy.
-pub(crate) type Connector = HttpsConnector<HttpConnector>;
-
-/// A connection's protocol state machine, polled by whoever uses it.
-type Driver = http1::Connection<<Connector as tower::Service<Uri>>::Response, Body>;
-
-/// One backend connection: the handle requests are sent through and the
-/// state machine that does the I/O (`None` once it has ended).
-struct Conn {
-    sender: SendRequest<Body>,
-    driver: Option<Pin<Box<Driver>>>,
-}
-
-impl Conn {
-    /// Lets the connection make progress for the task polling `cx`.
-    fn drive(&mut self, cx: &mut Context<'_>) {
-        if let Some(driver) = &mut self.driver {
-            if let Poll::Ready(result) = driver.as_mut().poll(cx) {
-                if let Err(e) = result {
-                    tracing::debug!(error = %e, "backend connection ended with an error");
-                }
-                // Dropping it fails whatever was still waiting on it.
-                self.driver = None;
-            }
-        }
-    }
-}
 
 /// Which connections may serve a request.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -100,14 +71,22 @@ impl Hasher for Fnv {
 type IdleMap = HashMap<Key, Vec<Idle>, BuildHasherDefault<Fnv>>;
 
 struct Idle {
-    conn: Conn,
+    conn: Box<Conn>,
     since: Instant,
+}
+
+/// How the pool opens connections.
+pub(crate) struct Connect {
+    pub timeout: Duration,
+    /// TLS that checks certificates against the trust store.
+    pub verified: TlsConnector,
+    /// TLS for `insecureSkipVerification`.
+    pub unverified: TlsConnector,
 }
 
 /// The idle connections by backend and how to open new ones.
 pub(crate) struct Pool {
-    verified: Connector,
-    unverified: Connector,
+    connect: Connect,
     idle: Mutex<IdleMap>,
     max_idle_per_host: usize,
     idle_timeout: Duration,
@@ -115,14 +94,12 @@ pub(crate) struct Pool {
 
 impl Pool {
     pub(crate) fn new(
-        verified: Connector,
-        unverified: Connector,
+        connect: Connect,
         max_idle_per_host: usize,
         idle_timeout: Duration,
     ) -> Arc<Pool> {
         Arc::new(Pool {
-            verified,
-            unverified,
+            connect,
             idle: Mutex::new(IdleMap::default()),
             max_idle_per_host,
             idle_timeout,
@@ -134,55 +111,104 @@ impl Pool {
     /// end.
     pub(crate) async fn send(
         self: &Arc<Self>,
-        mut req: Request<Body>,
+        req: Request<Body>,
         insecure: bool,
-    ) -> Result<Response<PooledBody>, IntegrationError> {
-        let key = into_origin_form(&mut req, insecure)?;
+    ) -> Result<Response<Body>, IntegrationError> {
+        let (mut parts, body) = req.into_parts();
+        let (key, target) = into_origin_form(&mut parts, insecure)?;
+        let head_request = parts.method == Method::HEAD;
+        let mut body = if hyper::body::Body::is_end_stream(&body) {
+            None
+        } else {
+            Some(body)
+        };
+        let length = match &body {
+            None => Some(0),
+            Some(body) => hyper::body::Body::size_hint(body).exact(),
+        };
+        let framing = RequestFraming::for_body(&parts.method, length);
+        let mut head = Vec::with_capacity(256 + 64 * parts.headers.len());
+        h1::encode_head(
+            &mut head,
+            &parts.method,
+            target.as_str(),
+            &parts.headers,
+            framing,
+        );
+        let replayable = body.is_none() && parts.method.is_idempotent();
         loop {
             let (mut conn, reused) = match self.checkout(&key) {
                 Some(conn) => (conn, true),
                 // Boxed: opening a connection is rare, and its large state
                 // would otherwise be part of every request's future.
-                None => (Box::pin(self.connect(&key)).await?, false),
+                None => (Box::pin(self.open(&key)).await?, false),
             };
-            let mut sent = pin!(conn.sender.try_send_request(req));
-            let answer = std::future::poll_fn(|cx| {
-                conn.drive(cx);
-                sent.as_mut().poll(cx)
-            })
-            .await;
-            match answer {
-                Ok(response) => {
-                    return Ok(response.map(|body| PooledBody {
-                        body,
-                        ended: false,
-                        conn: Some(conn),
-                        home: Some((key, self.clone())),
-                    }))
-                }
-                Err(mut e) => match e.take_message() {
-                    // The pooled connection was closed before the request
-                    // was written: the request is intact, send it anew.
-                    Some(unsent) if reused => req = unsent,
-                    _ => return Err(IntegrationError::Failure(describe(&e.into_error()))),
-                },
+            conn.begin(&head, body.take().map(|body| (body, framing)));
+            match std::future::poll_fn(|cx| conn.poll_head(cx, head_request)).await {
+                Ok(head) => return Ok(self.respond(key, conn, head)),
+                // A pooled connection the backend had closed: the request
+                // can be sent again without having been seen twice.
+                Err(ExchangeError::Closed(_)) if reused && replayable => continue,
+                Err(e) => return Err(IntegrationError::Failure(e.to_string())),
             }
         }
     }
 
+    /// The response for `head`; a body already held whole frees the
+    /// connection at once.
+    fn respond(
+        self: &Arc<Self>,
+        key: Key,
+        mut conn: Box<Conn>,
+        head: ResponseHead,
+    ) -> Response<Body> {
+        let body = match head.framing {
+            BodyFraming::Empty => {
+                if head.keep_alive {
+                    self.release(key, conn);
+                }
+                Body::empty()
+            }
+            BodyFraming::Length(n) if n <= conn.buffered() as u64 => {
+                let data = conn.take(n as usize);
+                if head.keep_alive {
+                    self.release(key, conn);
+                }
+                Body::from(data)
+            }
+            framing => Body::new(PooledBody::new(
+                conn,
+                framing,
+                head.keep_alive.then(|| (key, self.clone())),
+            )),
+        };
+        let mut response = Response::new(body);
+        *response.status_mut() = head.status;
+        *response.version_mut() = head.version;
+        *response.headers_mut() = head.headers;
+        response
+    }
+
+    /// Returns a connection whose exchange has ended to the pool, if it
+    /// can carry another: the request was written whole and nothing
+    /// follows the response.
+    fn release(&self, key: Key, conn: Box<Conn>) {
+        if conn.request_sent() && conn.buffered() == 0 {
+            self.checkin(key, conn);
+        }
+    }
+
     /// The most recently used idle connection to `key` that is still open.
-    fn checkout(&self, key: &Key) -> Option<Conn> {
+    fn checkout(&self, key: &Key) -> Option<Box<Conn>> {
         let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
         let list = idle.get_mut(key)?;
-        while let Some(entry) = list.pop() {
+        while let Some(mut entry) = list.pop() {
             if entry.since.elapsed() >= self.idle_timeout {
                 // The others have idled longer still.
                 list.clear();
                 return None;
             }
-            // One the backend closed unnoticed fails to take the request,
-            // which is then sent again (see `send`).
-            if entry.conn.driver.is_some() && !entry.conn.sender.is_closed() {
+            if entry.conn.is_open() {
                 return Some(entry.conn);
             }
         }
@@ -190,7 +216,7 @@ impl Pool {
     }
 
     /// Puts a connection whose last exchange is complete back.
-    fn checkin(&self, key: Key, conn: Conn) {
+    fn checkin(&self, key: Key, conn: Box<Conn>) {
         let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
         let list = idle.entry(key).or_default();
         let now = Instant::now();
@@ -205,45 +231,56 @@ impl Pool {
         }
     }
 
-    /// Opens a connection to `key`.
-    async fn connect(&self, key: &Key) -> Result<Conn, IntegrationError> {
-        let connector = if key.https && key.insecure {
-            &self.unverified
-        } else {
-            &self.verified
+    /// Opens a connection to `key`: TCP, then TLS for `https`.
+    async fn open(&self, key: &Key) -> Result<Box<Conn>, IntegrationError> {
+        let failed = |what: &str, e: &dyn std::fmt::Display| {
+            IntegrationError::Failure(format!("{what} {}: {e}", key.authority))
         };
-        let uri = Uri::builder()
-            .scheme(if key.https {
-                Scheme::HTTPS
-            } else {
-                Scheme::HTTP
-            })
-            .authority(key.authority.clone())
-            .path_and_query(PathAndQuery::from_static("/"))
-            .build()
-            .map_err(|e| IntegrationError::Failure(format!("connect: {e}")))?;
-        let io = connector.clone().oneshot(uri).await.map_err(|e| {
-            IntegrationError::Failure(format!(
-                "connect to {}: {}",
-                key.authority,
-                describe(e.as_ref())
-            ))
-        })?;
-        let (sender, driver) = http1::Builder::new()
-            .handshake(io)
-            .await
-            .map_err(|e| IntegrationError::Failure(format!("connect: {}", describe(&e))))?;
-        Ok(Conn {
-            sender,
-            driver: Some(Box::pin(driver)),
-        })
+        let host = key.authority.host();
+        // An IPv6 literal without its brackets.
+        let host = host
+            .strip_prefix('[')
+            .and_then(|h| h.strip_suffix(']'))
+            .unwrap_or(host);
+        let port = key
+            .authority
+            .port_u16()
+            .unwrap_or(if key.https { 443 } else { 80 });
+        let timeout = self.connect.timeout;
+        let tcp = match tokio::time::timeout(timeout, TcpStream::connect((host, port))).await {
+            Err(_) => return Err(failed("connect to", &"timed out")),
+            Ok(Err(e)) => return Err(failed("connect to", &e)),
+            Ok(Ok(tcp)) => tcp,
+        };
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::debug!(error = %e, "TCP_NODELAY could not be set");
+        }
+        if !key.https {
+            return Ok(Box::new(Conn::new(Stream::Plain(tcp))));
+        }
+        let tls = if key.insecure {
+            &self.connect.unverified
+        } else {
+            &self.connect.verified
+        };
+        let name =
+            ServerName::try_from(host.to_owned()).map_err(|e| failed("TLS server name of", &e))?;
+        match tokio::time::timeout(timeout, tls.connect(name, tcp)).await {
+            Err(_) => Err(failed("TLS handshake with", &"timed out")),
+            Ok(Err(e)) => Err(failed("TLS handshake with", &describe(&e))),
+            Ok(Ok(stream)) => Ok(Box::new(Conn::new(Stream::Tls(Box::new(stream))))),
+        }
     }
 }
 
 /// Turns the request's absolute URI into origin form (`/path?query`) and
-/// sets `Host` from it, as a client does; returns the pool key.
-fn into_origin_form(req: &mut Request<Body>, insecure: bool) -> Result<Key, IntegrationError> {
-    let mut parts = std::mem::take(req.uri_mut()).into_parts();
+/// sets `Host` from it, as a client does; returns the pool key and the
+/// request target.
+fn into_origin_form(
+    req: &mut Parts,
+    insecure: bool,
+) -> Result<(Key, PathAndQuery), IntegrationError> {
+    let mut parts = std::mem::take(&mut req.uri).into_parts();
     let https = match parts.scheme.as_ref().map(Scheme::as_str) {
         Some("http") => false,
         Some("https") => true,
@@ -257,20 +294,20 @@ fn into_origin_form(req: &mut Request<Body>, insecure: bool) -> Result<Key, Inte
         .authority
         .take()
         .ok_or_else(|| IntegrationError::Failure("the integration URI names no host".into()))?;
-    if !req.headers().contains_key(HOST) {
+    if !req.headers.contains_key(HOST) {
         let host = host_header(&authority, https)?;
-        req.headers_mut().insert(HOST, host);
+        req.headers.insert(HOST, host);
     }
     let path = parts
         .path_and_query
         .take()
         .unwrap_or_else(|| PathAndQuery::from_static("/"));
-    *req.uri_mut() = Uri::from(path);
-    Ok(Key {
+    let key = Key {
         https,
         insecure: https && insecure,
         authority,
-    })
+    };
+    Ok((key, path))
 }
 
 /// `Host`: the host, and the port unless it is the scheme's default.
@@ -302,67 +339,118 @@ pub fn describe(e: &(dyn StdError + 'static)) -> String {
     text
 }
 
-/// A backend's response body; it drives its connection while it is read.
-/// Read to its end, it returns the connection to the pool; dropped before,
-/// it closes it.
-pub struct PooledBody {
-    body: Incoming,
-    ended: bool,
-    conn: Option<Conn>,
+/// A backend's response body that had not arrived whole with the head; it
+/// drives its connection (the rest of the request body too) while it is
+/// read. Read to its end, it returns the connection to the pool; dropped
+/// before, it closes it.
+struct PooledBody {
+    conn: Option<Box<Conn>>,
+    reading: Reading,
     home: Option<(Key, Arc<Pool>)>,
+}
+
+enum Reading {
+    Length(u64),
+    Chunked(Chunked),
+    UntilClose,
+}
+
+impl PooledBody {
+    fn new(conn: Box<Conn>, framing: BodyFraming, home: Option<(Key, Arc<Pool>)>) -> PooledBody {
+        let (reading, home) = match framing {
+            BodyFraming::Length(n) => (Reading::Length(n), home),
+            BodyFraming::Chunked => (Reading::Chunked(Chunked::default()), home),
+            // Its end is the end of the connection.
+            BodyFraming::Empty | BodyFraming::UntilClose => (Reading::UntilClose, None),
+        };
+        PooledBody {
+            conn: Some(conn),
+            reading,
+            home,
+        }
+    }
+
+    /// The body has ended: the connection goes home or is closed.
+    fn finish(&mut self) {
+        if let (Some(conn), Some((key, pool))) = (self.conn.take(), self.home.take()) {
+            pool.release(key, conn);
+        }
+    }
+
+    /// The body failed: the connection is closed.
+    fn fail(&mut self, e: ExchangeError) -> Poll<Option<Result<Frame<Bytes>, ExchangeError>>> {
+        self.conn = None;
+        Poll::Ready(Some(Err(e)))
+    }
 }
 
 impl hyper::body::Body for PooledBody {
     type Data = Bytes;
-    type Error = hyper::Error;
+    type Error = ExchangeError;
 
     fn poll_frame(
-        mut self: Pin<&mut Self>,
+        self: Pin<&mut Self>,
         cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, hyper::Error>>> {
-        if let Some(conn) = &mut self.conn {
-            conn.drive(cx);
+    ) -> Poll<Option<Result<Frame<Bytes>, ExchangeError>>> {
+        let this = self.get_mut();
+        loop {
+            let Some(conn) = this.conn.as_mut() else {
+                return Poll::Ready(None);
+            };
+            // The request body keeps flowing while the response streams.
+            if let Poll::Ready(Err(e)) = conn.poll_send(cx) {
+                tracing::debug!(error = %e, "the rest of the request body was not sent");
+                this.home = None;
+            }
+            let piece = match &mut this.reading {
+                Reading::Length(left) if conn.buffered() > 0 => {
+                    let data = conn.take(usize::try_from(*left).unwrap_or(usize::MAX));
+                    *left -= data.len() as u64;
+                    if *left == 0 {
+                        this.finish();
+                    }
+                    return Poll::Ready(Some(Ok(Frame::data(data))));
+                }
+                Reading::Length(0) => Piece::End,
+                Reading::Length(_) => Piece::More,
+                Reading::UntilClose if conn.buffered() > 0 => Piece::Data(conn.take(usize::MAX)),
+                Reading::UntilClose => Piece::More,
+                Reading::Chunked(decoder) => match conn.decode_chunked(decoder) {
+                    Ok(piece) => piece,
+                    Err(e) => return this.fail(e.into()),
+                },
+            };
+            match piece {
+                Piece::Data(data) => return Poll::Ready(Some(Ok(Frame::data(data)))),
+                Piece::End => {
+                    this.finish();
+                    return Poll::Ready(None);
+                }
+                Piece::More => match ready!(conn.poll_fill(cx)) {
+                    Ok(0) if matches!(this.reading, Reading::UntilClose) => {
+                        this.conn = None;
+                        return Poll::Ready(None);
+                    }
+                    Ok(0) => {
+                        let cut = Malformed("the backend closed the connection inside the body");
+                        return this.fail(cut.into());
+                    }
+                    Ok(_) => {}
+                    Err(e) => return this.fail(e.into()),
+                },
+            }
         }
-        let polled = Pin::new(&mut self.body).poll_frame(cx);
-        match &polled {
-            Poll::Ready(None) => self.ended = true,
-            Poll::Ready(Some(Err(_))) => self.home = None,
-            _ => {}
-        }
-        polled
     }
 
     fn is_end_stream(&self) -> bool {
-        self.body.is_end_stream()
+        self.conn.is_none() || matches!(self.reading, Reading::Length(0))
     }
 
     fn size_hint(&self) -> SizeHint {
-        self.body.size_hint()
-    }
-}
-
-impl Drop for PooledBody {
-    fn drop(&mut self) {
-        let (Some(mut conn), Some((key, pool))) = (self.conn.take(), self.home.take()) else {
-            return;
-        };
-        if !(self.ended || hyper::body::Body::is_end_stream(&self.body)) {
-            // Unread: dropping the connection closes it.
-            return;
-        }
-        // The read that ended the body left the connection idle and asking
-        // for the next request.
-        if conn.driver.is_some() && conn.sender.is_ready() {
-            pool.checkin(key, conn);
-        } else if let (Some(driver), Ok(runtime)) =
-            (conn.driver.take(), tokio::runtime::Handle::try_current())
-        {
-            // Still sending the request body: let it finish on its own.
-            runtime.spawn(async move {
-                if let Err(e) = driver.await {
-                    tracing::debug!(error = %e, "backend connection ended with an error");
-                }
-            });
+        match self.reading {
+            Reading::Length(n) if self.conn.is_some() => SizeHint::with_exact(n),
+            _ if self.conn.is_none() => SizeHint::with_exact(0),
+            _ => SizeHint::default(),
         }
     }
 }

@@ -1,0 +1,508 @@
+//! HTTP/1.1 as written to and read from backends (RFC 9112): the request
+//! head, the response head, and how the response body is delimited.
+//!
+//! Pure functions over byte buffers; [`super::conn`] does the I/O. The
+//! parsing is strict where leniency would let a backend's answer be read two
+//! ways: conflicting `Content-Length` values, a malformed chunk size or a
+//! bare LF where CRLF belongs fail the exchange instead of being guessed at.
+
+use std::ops::Range;
+
+use http::header::{HeaderName, HeaderValue, CONNECTION, CONTENT_LENGTH, TRANSFER_ENCODING};
+use http::{HeaderMap, Method, StatusCode, Version};
+
+/// The most a response head may take.
+pub(crate) const MAX_HEAD: usize = 64 * 1024;
+/// The most header fields a response head may have.
+const MAX_HEADERS: usize = 100;
+/// The most a chunk-size line or a trailer section may take.
+const MAX_CHUNK_LINE: usize = 4 * 1024;
+const MAX_TRAILERS: usize = 16 * 1024;
+
+/// A response that cannot be read as HTTP/1.1.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid response from the backend: {0}")]
+pub(crate) struct Malformed(pub &'static str);
+
+/// How the request body is delimited.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum RequestFraming {
+    /// No body and no header saying so.
+    None,
+    Length(u64),
+    Chunked,
+}
+
+impl RequestFraming {
+    /// The framing for a body of `len` bytes when known: an empty body is
+    /// announced only for methods whose requests usually carry one.
+    pub(crate) fn for_body(method: &Method, len: Option<u64>) -> RequestFraming {
+        match len {
+            None => RequestFraming::Chunked,
+            Some(0) if !expects_body(method) => RequestFraming::None,
+            Some(n) => RequestFraming::Length(n),
+        }
+    }
+}
+
+fn expects_body(method: &Method) -> bool {
+    !matches!(
+        *method,
+        Method::GET | Method::HEAD | Method::DELETE | Method::OPTIONS | Method::TRACE
+    )
+}
+
+/// Appends the request line and header section to `out`. The framing
+/// headers are written from `framing`; any in `headers` are left out.
+pub(crate) fn encode_head(
+    out: &mut Vec<u8>,
+    method: &Method,
+    target: &str,
+    headers: &HeaderMap,
+    framing: RequestFraming,
+) {
+    out.extend_from_slice(method.as_str().as_bytes());
+    out.push(b' ');
+    out.extend_from_slice(target.as_bytes());
+    out.extend_from_slice(b" HTTP/1.1\r\n");
+    for (name, value) in headers {
+        if name == CONTENT_LENGTH || name == TRANSFER_ENCODING {
+            continue;
+        }
+        out.extend_from_slice(name.as_str().as_bytes());
+        out.extend_from_slice(b": ");
+        out.extend_from_slice(value.as_bytes());
+        out.extend_from_slice(b"\r\n");
+    }
+    match framing {
+        RequestFraming::None => {}
+        RequestFraming::Length(n) => {
+            out.extend_from_slice(b"content-length: ");
+            out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
+            out.extend_from_slice(b"\r\n");
+        }
+        RequestFraming::Chunked => out.extend_from_slice(b"transfer-encoding: chunked\r\n"),
+    }
+    out.extend_from_slice(b"\r\n");
+}
+
+/// Appends one chunk of a chunked request body.
+pub(crate) fn encode_chunk(out: &mut Vec<u8>, data: &[u8]) {
+    if data.is_empty() {
+        return;
+    }
+    out.extend_from_slice(format!("{:x}\r\n", data.len()).as_bytes());
+    out.extend_from_slice(data);
+    out.extend_from_slice(b"\r\n");
+}
+
+/// The last chunk of a chunked request body, without trailers.
+pub(crate) const LAST_CHUNK: &[u8] = b"0\r\n\r\n";
+
+/// How the response body is delimited.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum BodyFraming {
+    Empty,
+    Length(u64),
+    Chunked,
+    /// Until the backend closes the connection.
+    UntilClose,
+}
+
+/// A parsed response head.
+#[derive(Debug)]
+pub(crate) struct ResponseHead {
+    pub status: StatusCode,
+    pub version: Version,
+    pub headers: HeaderMap,
+    pub framing: BodyFraming,
+    /// Whether the connection may carry another request after this
+    /// response's body.
+    pub keep_alive: bool,
+}
+
+/// Parses a response head at the start of `buf`: `None` while incomplete,
+/// else the head and the bytes it took. `head_request`: the response to a
+/// HEAD request has no body whatever its headers say.
+pub(crate) fn parse_head(
+    buf: &[u8],
+    head_request: bool,
+) -> Result<Option<(ResponseHead, usize)>, Malformed> {
+    let mut fields = [httparse::EMPTY_HEADER; MAX_HEADERS];
+    let mut response = httparse::Response::new(&mut fields);
+    let len = match response.parse(buf) {
+        Ok(httparse::Status::Complete(len)) => len,
+        Ok(httparse::Status::Partial) if buf.len() >= MAX_HEAD => {
+            return Err(Malformed("the response head is too large"))
+        }
+        Ok(httparse::Status::Partial) => return Ok(None),
+        Err(httparse::Error::TooManyHeaders) => {
+            return Err(Malformed("the response has too many header fields"))
+        }
+        Err(_) => return Err(Malformed("the response head is not HTTP/1.1")),
+    };
+    let status = response
+        .code
+        .and_then(|c| StatusCode::from_u16(c).ok())
+        .ok_or(Malformed("the response status is not a status code"))?;
+    let version = if response.version == Some(0) {
+        Version::HTTP_10
+    } else {
+        Version::HTTP_11
+    };
+    let mut headers = HeaderMap::with_capacity(response.headers.len());
+    for field in response.headers.iter() {
+        let name = HeaderName::from_bytes(field.name.as_bytes())
+            .map_err(|_| Malformed("a response header name is invalid"))?;
+        let value = HeaderValue::from_bytes(field.value)
+            .map_err(|_| Malformed("a response header value is invalid"))?;
+        headers.append(name, value);
+    }
+    let mut keep_alive = version == Version::HTTP_11 && !has_token(&headers, &CONNECTION, "close");
+    let framing = if head_request
+        || status.is_informational()
+        || status == StatusCode::NO_CONTENT
+        || status == StatusCode::NOT_MODIFIED
+    {
+        BodyFraming::Empty
+    } else if headers.contains_key(TRANSFER_ENCODING) {
+        // Transfer-Encoding overrides Content-Length, and a message with both
+        // may be an attempt at smuggling: do not reuse its connection.
+        if headers.remove(CONTENT_LENGTH).is_some() {
+            keep_alive = false;
+        }
+        if last_coding_is_chunked(&headers) {
+            BodyFraming::Chunked
+        } else {
+            keep_alive = false;
+            BodyFraming::UntilClose
+        }
+    } else if headers.contains_key(CONTENT_LENGTH) {
+        BodyFraming::Length(content_length(&headers)?)
+    } else {
+        keep_alive = false;
+        BodyFraming::UntilClose
+    };
+    Ok(Some((
+        ResponseHead {
+            status,
+            version,
+            headers,
+            framing,
+            keep_alive,
+        },
+        len,
+    )))
+}
+
+/// The one length all `Content-Length` values agree on.
+fn content_length(headers: &HeaderMap) -> Result<u64, Malformed> {
+    let mut length = None;
+    for value in headers.get_all(CONTENT_LENGTH) {
+        for part in value.as_bytes().split(|b| *b == b',') {
+            let part = part.trim_ascii();
+            if part.is_empty() || part.len() > 19 || !part.iter().all(u8::is_ascii_digit) {
+                return Err(Malformed("the Content-Length is not a number"));
+            }
+            let n = part.iter().fold(0u64, |n, d| n * 10 + u64::from(d - b'0'));
+            if length.is_some_and(|l| l != n) {
+                return Err(Malformed("the Content-Length values disagree"));
+            }
+            length = Some(n);
+        }
+    }
+    length.ok_or(Malformed("the Content-Length is empty"))
+}
+
+fn last_coding_is_chunked(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(TRANSFER_ENCODING)
+        .iter()
+        .next_back()
+        .and_then(|v| v.as_bytes().rsplit(|b| *b == b',').next())
+        .is_some_and(|coding| coding.trim_ascii().eq_ignore_ascii_case(b"chunked"))
+}
+
+fn has_token(headers: &HeaderMap, name: &HeaderName, token: &str) -> bool {
+    headers.get_all(name).iter().any(|v| {
+        v.as_bytes()
+            .split(|b| *b == b',')
+            .any(|t| t.trim_ascii().eq_ignore_ascii_case(token.as_bytes()))
+    })
+}
+
+/// What decoding a chunked body made of the bytes at hand.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Decoded {
+    /// More bytes are needed; the first `usize` were consumed.
+    More(usize),
+    /// Body data at the range; everything before its end was consumed.
+    Data(Range<usize>),
+    /// The body ended; the first `usize` bytes were consumed.
+    End(usize),
+}
+
+/// Decodes a chunked body (RFC 9112 §7.1); extensions and trailer fields
+/// are read and dropped.
+#[derive(Debug, Default)]
+pub(crate) struct Chunked {
+    state: ChunkState,
+    trailer_bytes: usize,
+}
+
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+enum ChunkState {
+    #[default]
+    Size,
+    Data(u64),
+    DataEnd,
+    Trailers,
+}
+
+impl Chunked {
+    /// Decodes from the start of `buf`.
+    pub(crate) fn decode(&mut self, buf: &[u8]) -> Result<Decoded, Malformed> {
+        let mut at = 0;
+        loop {
+            let rest = &buf[at..];
+            match self.state {
+                ChunkState::Size => {
+                    let Some(line) = line(rest, MAX_CHUNK_LINE)? else {
+                        return Ok(Decoded::More(at));
+                    };
+                    let size = chunk_size(&rest[..line])?;
+                    at += line + 2;
+                    self.state = if size == 0 {
+                        ChunkState::Trailers
+                    } else {
+                        ChunkState::Data(size)
+                    };
+                }
+                ChunkState::Data(left) => {
+                    if rest.is_empty() {
+                        return Ok(Decoded::More(at));
+                    }
+                    let take = rest.len().min(usize::try_from(left).unwrap_or(usize::MAX));
+                    let left = left - take as u64;
+                    self.state = if left == 0 {
+                        ChunkState::DataEnd
+                    } else {
+                        ChunkState::Data(left)
+                    };
+                    return Ok(Decoded::Data(at..at + take));
+                }
+                ChunkState::DataEnd => match rest {
+                    [b'\r', b'\n', ..] => {
+                        at += 2;
+                        self.state = ChunkState::Size;
+                    }
+                    [] | [b'\r'] => return Ok(Decoded::More(at)),
+                    _ => return Err(Malformed("a chunk does not end with CRLF")),
+                },
+                ChunkState::Trailers => {
+                    let Some(line) = line(rest, MAX_CHUNK_LINE)? else {
+                        return Ok(Decoded::More(at));
+                    };
+                    at += line + 2;
+                    if line == 0 {
+                        return Ok(Decoded::End(at));
+                    }
+                    self.trailer_bytes += line + 2;
+                    if self.trailer_bytes > MAX_TRAILERS {
+                        return Err(Malformed("the trailer section is too large"));
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The length of the CRLF-terminated line at the start of `buf`, when it is
+/// all there.
+fn line(buf: &[u8], max: usize) -> Result<Option<usize>, Malformed> {
+    match buf.iter().position(|b| *b == b'\n') {
+        Some(0) => Err(Malformed("a bare LF in the chunked framing")),
+        Some(lf) if buf[lf - 1] != b'\r' => Err(Malformed("a bare LF in the chunked framing")),
+        Some(lf) => Ok(Some(lf - 1)),
+        None if buf.len() > max => Err(Malformed("a chunk-size line is too long")),
+        None => Ok(None),
+    }
+}
+
+/// The hexadecimal size at the start of a chunk-size line (extensions
+/// after `;` are ignored).
+fn chunk_size(line: &[u8]) -> Result<u64, Malformed> {
+    let digits = line.iter().take_while(|b| b.is_ascii_hexdigit()).count();
+    let rest = line[digits..].trim_ascii_start();
+    if digits == 0 || digits > 15 || !(rest.is_empty() || rest[0] == b';') {
+        return Err(Malformed("a chunk size is not a hexadecimal number"));
+    }
+    Ok(line[..digits].iter().fold(0u64, |n, d| {
+        n * 16 + u64::from(char::from(*d).to_digit(16).unwrap_or(0))
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn head(text: &str) -> Result<Option<(ResponseHead, usize)>, Malformed> {
+        parse_head(text.as_bytes(), false)
+    }
+
+    fn framing(text: &str) -> (BodyFraming, bool) {
+        let (head, _) = head(text)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .unwrap_or_else(|| panic!("incomplete"));
+        (head.framing, head.keep_alive)
+    }
+
+    #[test]
+    fn request_heads_carry_our_framing_and_not_the_clients() {
+        let mut headers = HeaderMap::new();
+        headers.insert("host", HeaderValue::from_static("backend:8080"));
+        headers.insert("content-length", HeaderValue::from_static("99"));
+        headers.insert("x-a", HeaderValue::from_static("1"));
+        let mut out = Vec::new();
+        encode_head(
+            &mut out,
+            &Method::POST,
+            "/p?q=1",
+            &headers,
+            RequestFraming::Length(3),
+        );
+        assert_eq!(
+            String::from_utf8_lossy(&out),
+            "POST /p?q=1 HTTP/1.1\r\nhost: backend:8080\r\nx-a: 1\r\ncontent-length: 3\r\n\r\n"
+        );
+        assert_eq!(
+            RequestFraming::for_body(&Method::GET, Some(0)),
+            RequestFraming::None
+        );
+        assert_eq!(
+            RequestFraming::for_body(&Method::POST, Some(0)),
+            RequestFraming::Length(0)
+        );
+        assert_eq!(
+            RequestFraming::for_body(&Method::GET, None),
+            RequestFraming::Chunked
+        );
+    }
+
+    #[test]
+    fn response_heads_are_read_whole_or_not_at_all() {
+        assert!(matches!(head("HTTP/1.1 200 OK\r\ncontent-le"), Ok(None)));
+        let text = "HTTP/1.1 201 Created\r\nx-a: 1\r\nx-a: 2\r\ncontent-length: 2\r\n\r\nok";
+        let (parsed, len) = head(text)
+            .ok()
+            .flatten()
+            .unwrap_or_else(|| panic!("not parsed"));
+        assert_eq!(parsed.status, StatusCode::CREATED);
+        assert_eq!(parsed.headers.get_all("x-a").iter().count(), 2);
+        assert_eq!(parsed.framing, BodyFraming::Length(2));
+        assert!(parsed.keep_alive);
+        assert_eq!(&text[len..], "ok", "the body is not part of the head");
+        assert!(head("HTTP/1.1 200 OK\r\nbad header\r\n\r\n").is_err());
+        assert!(head("SSH-2.0-OpenSSH\r\n\r\n").is_err());
+    }
+
+    #[test]
+    fn the_body_framing_follows_rfc_9112() {
+        assert_eq!(
+            framing("HTTP/1.1 204 No Content\r\ncontent-length: 5\r\n\r\n"),
+            (BodyFraming::Empty, true)
+        );
+        assert_eq!(
+            framing("HTTP/1.1 200 OK\r\ntransfer-encoding: gzip, chunked\r\n\r\n"),
+            (BodyFraming::Chunked, true)
+        );
+        assert_eq!(
+            framing("HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\ncontent-length: 5\r\n\r\n"),
+            (BodyFraming::Chunked, false)
+        );
+        assert_eq!(
+            framing("HTTP/1.1 200 OK\r\ntransfer-encoding: gzip\r\n\r\n"),
+            (BodyFraming::UntilClose, false)
+        );
+        assert_eq!(
+            framing("HTTP/1.1 200 OK\r\n\r\n"),
+            (BodyFraming::UntilClose, false)
+        );
+        assert_eq!(
+            framing("HTTP/1.1 200 OK\r\ncontent-length: 7, 7\r\nconnection: close\r\n\r\n"),
+            (BodyFraming::Length(7), false)
+        );
+        assert_eq!(
+            framing("HTTP/1.0 200 OK\r\ncontent-length: 1\r\n\r\n"),
+            (BodyFraming::Length(1), false)
+        );
+        let (head_response, _) = parse_head(b"HTTP/1.1 200 OK\r\ncontent-length: 9\r\n\r\n", true)
+            .ok()
+            .flatten()
+            .unwrap_or_else(|| panic!("not parsed"));
+        assert_eq!(head_response.framing, BodyFraming::Empty);
+    }
+
+    #[test]
+    fn disagreeing_or_malformed_content_lengths_fail() {
+        for bad in ["5, 6", "-1", "0x10", "", "1 2", "99999999999999999999"] {
+            let text = format!("HTTP/1.1 200 OK\r\ncontent-length: {bad}\r\n\r\n");
+            assert!(head(&text).is_err(), "{bad}");
+        }
+        assert!(head("HTTP/1.1 200 OK\r\ncontent-length: 5\r\ncontent-length: 6\r\n\r\n").is_err());
+    }
+
+    /// Decodes `wire` fed in pieces of `step` bytes; the data and the bytes
+    /// left after the body.
+    fn decode_all(wire: &[u8], step: usize) -> Result<(Vec<u8>, usize), Malformed> {
+        let mut decoder = Chunked::default();
+        let (mut buf, mut fed, mut data) = (Vec::new(), 0, Vec::new());
+        loop {
+            match decoder.decode(&buf)? {
+                Decoded::Data(range) => {
+                    data.extend_from_slice(&buf[range.clone()]);
+                    buf.drain(..range.end);
+                }
+                Decoded::End(used) => return Ok((data, buf.len() - used + wire.len() - fed)),
+                Decoded::More(used) => {
+                    buf.drain(..used);
+                    if fed == wire.len() {
+                        return Err(Malformed("ended early"));
+                    }
+                    let next = (fed + step).min(wire.len());
+                    buf.extend_from_slice(&wire[fed..next]);
+                    fed = next;
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn chunked_bodies_decode_in_any_pieces() {
+        let wire =
+            b"5;ext=1\r\nhello\r\n1A\r\nabcdefghijklmnopqrstuvwxyz\r\n0\r\nx-t: 1\r\n\r\nNEXT";
+        for step in [1, 2, 3, 7, 100] {
+            let (data, left) = decode_all(wire, step).unwrap_or_else(|e| panic!("{step}: {e}"));
+            assert_eq!(data, b"helloabcdefghijklmnopqrstuvwxyz");
+            assert_eq!(left, 4, "the next response's bytes stay unread");
+        }
+    }
+
+    #[test]
+    fn malformed_chunked_framing_fails() {
+        for wire in [
+            &b"5\nhello\r\n0\r\n\r\n"[..],
+            b"5\r\nhelloX\r\n0\r\n\r\n",
+            b"z\r\n",
+            b"\r\n",
+            b"1234567890abcdef0\r\n",
+            b"5 x\r\nhello\r\n",
+        ] {
+            assert!(
+                decode_all(wire, 100).is_err(),
+                "{}",
+                String::from_utf8_lossy(wire)
+            );
+        }
+    }
+}
