@@ -14,12 +14,13 @@
 //! the whole token (no digest whose collisions could matter), found by a
 //! randomly keyed hash. It is sharded: a hit takes one shard's read lock.
 
-use std::collections::HashMap;
+use std::hash::{BuildHasher, RandomState};
 use std::sync::{Arc, RwLock};
 
 use cognate_apigw::model::Authorizer;
 use cognate_apigw::service::authorizers::identity_header;
 use cognate_tokens::TokenError;
+use hashbrown::HashTable;
 use http::{HeaderMap, HeaderName};
 use regex::Regex;
 use serde_json::{Map, Value};
@@ -281,29 +282,53 @@ fn permits(verified: &Verified, scopes: &[String]) -> bool {
             })
 }
 
-/// Verified tokens, in shards. Keys are the tokens themselves; the maps
-/// hash them with SipHash under a per-process random key, so no one can
-/// choose tokens that crowd one bucket.
+/// Verified tokens, in shards. An entry matches only its whole token. It
+/// is found by a SipHash, under a per-process random key, of the token's
+/// last [`HASHED_TAIL`] bytes (part of its signature): only tokens whose
+/// signature verified are ever held, so no one can choose tokens that crowd
+/// one bucket, and a lookup does not hash the whole token.
 struct TokenCache {
-    shards: Vec<RwLock<HashMap<Box<str>, Verified>>>,
+    shards: Vec<RwLock<HashTable<Entry>>>,
+    hasher: RandomState,
 }
+
+struct Entry {
+    token: Box<str>,
+    hash: u64,
+    verified: Verified,
+}
+
+/// How much of a token's end is hashed.
+const HASHED_TAIL: usize = 64;
 
 impl TokenCache {
     fn new() -> Self {
         TokenCache {
-            shards: (0..SHARDS).map(|_| RwLock::new(HashMap::new())).collect(),
+            shards: (0..SHARDS).map(|_| RwLock::new(HashTable::new())).collect(),
+            hasher: RandomState::new(),
         }
     }
 
-    /// The shard of `token`: by its last character, part of its signature.
-    fn shard(&self, token: &str) -> &RwLock<HashMap<Box<str>, Verified>> {
-        let last = token.as_bytes().last().copied().unwrap_or(0);
-        &self.shards[usize::from(last) % SHARDS]
+    fn hash(&self, token: &str) -> u64 {
+        let bytes = token.as_bytes();
+        let tail = &bytes[bytes.len().saturating_sub(HASHED_TAIL)..];
+        self.hasher.hash_one((bytes.len(), tail))
+    }
+
+    /// The shard of a token with `hash`.
+    fn shard(&self, hash: u64) -> &RwLock<HashTable<Entry>> {
+        // Bits that the table uses neither for its buckets nor its tags.
+        &self.shards[(hash >> 32) as usize % SHARDS]
     }
 
     fn get(&self, token: &str, now: i64) -> Option<Verified> {
-        let shard = self.shard(token).read().unwrap_or_else(|p| p.into_inner());
-        shard.get(token).filter(|v| now < v.until).cloned()
+        let hash = self.hash(token);
+        let shard = self.shard(hash).read().unwrap_or_else(|p| p.into_inner());
+        shard
+            .find(hash, |e| *e.token == *token)
+            .map(|e| &e.verified)
+            .filter(|v| now < v.until)
+            .cloned()
     }
 
     fn insert(&self, token: &str, verified: Verified, now: i64) {
@@ -311,19 +336,31 @@ impl TokenCache {
         if verified.until <= now || token.len() > MAX_CACHED_TOKEN {
             return;
         }
-        let mut shard = self.shard(token).write().unwrap_or_else(|p| p.into_inner());
+        let hash = self.hash(token);
+        let mut shard = self.shard(hash).write().unwrap_or_else(|p| p.into_inner());
         let capacity = CACHE_CAPACITY / SHARDS;
         if shard.len() >= capacity {
-            shard.retain(|_, v| now < v.until);
+            shard.retain(|e| now < e.verified.until);
         }
         if shard.len() >= capacity {
             // Still full of live tokens: drop an arbitrary eighth.
-            let victims: Vec<Box<str>> = shard.keys().take(capacity / 8 + 1).cloned().collect();
-            for key in victims {
-                shard.remove(&key);
+            let mut dropped = 0;
+            shard.retain(|_| {
+                dropped += 1;
+                dropped > capacity / 8 + 1
+            });
+        }
+        let entry = Entry {
+            token: token.into(),
+            hash,
+            verified,
+        };
+        match shard.entry(hash, |e| *e.token == *token, |e| e.hash) {
+            hashbrown::hash_table::Entry::Occupied(mut held) => *held.get_mut() = entry,
+            hashbrown::hash_table::Entry::Vacant(free) => {
+                free.insert(entry);
             }
         }
-        shard.insert(token.into(), verified);
     }
 
     #[cfg(test)]
@@ -380,6 +417,19 @@ mod tests {
             assert!(cache.get(other, 1).is_none(), "{other}");
         }
         assert!(cache.get("head.payload.sig", 1).is_some());
+    }
+
+    #[test]
+    fn cache_tells_apart_tokens_that_end_alike() {
+        let cache = TokenCache::new();
+        let tail = "s".repeat(HASHED_TAIL);
+        let (one, two) = (format!("a.b.{tail}"), format!("c.d.{tail}"));
+        cache.insert(&one, verified(100), 0);
+        assert!(cache.get(&two, 1).is_none(), "same tail, other token");
+        cache.insert(&two, verified(200), 0);
+        assert_eq!(cache.get(&one, 1).map(|v| v.until), Some(100));
+        assert_eq!(cache.get(&two, 1).map(|v| v.until), Some(200));
+        assert_eq!(cache.len(), 2);
     }
 
     #[test]

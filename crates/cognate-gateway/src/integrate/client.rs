@@ -16,6 +16,7 @@ use rustls::{ClientConfig, DigitallySignedStruct, SignatureScheme};
 use tokio_rustls::TlsConnector;
 
 use super::pool::{Connect, Pool};
+use super::uri::Origin;
 use super::{IntegrationError, IntegratorConfig};
 
 /// How long an idle pooled connection is kept.
@@ -59,14 +60,15 @@ impl Upstream {
         }
     }
 
-    /// Sends `req` and waits for the response head for at most `timeout`.
+    /// Sends `req` (its URI in origin form) to `origin` and waits for the response head for at most `timeout`.
     pub(crate) async fn send(
         &self,
+        origin: Origin,
         req: Request<Body>,
         insecure: bool,
         timeout: Duration,
     ) -> Result<Response<Body>, IntegrationError> {
-        match tokio::time::timeout(timeout, self.pool.send(req, insecure)).await {
+        match tokio::time::timeout(timeout, self.pool.send(origin, req, insecure)).await {
             Err(_) => Err(IntegrationError::Timeout),
             Ok(result) => result,
         }

@@ -149,11 +149,15 @@ impl Conn {
             .is_pending()
     }
 
-    /// Starts an exchange: `head` (the encoded request head) and then
-    /// `body`, framed as `framing`.
-    pub(crate) fn begin(&mut self, head: &[u8], body: Option<(Body, RequestFraming)>) {
+    /// Starts an exchange: the request head, which `head` writes into the
+    /// output buffer, and then `body`, framed as `framing`.
+    pub(crate) fn begin(
+        &mut self,
+        head: impl FnOnce(&mut Vec<u8>),
+        body: Option<(Body, RequestFraming)>,
+    ) {
         self.out.clear();
-        self.out.extend_from_slice(head);
+        head(&mut self.out);
         self.out_at = 0;
         self.outgoing = body.map(|(body, framing)| Outgoing {
             body,

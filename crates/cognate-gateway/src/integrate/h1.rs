@@ -8,6 +8,7 @@
 
 use std::ops::Range;
 
+use bytes::Bytes;
 use http::header::{HeaderName, HeaderValue, CONNECTION, CONTENT_LENGTH, TRANSFER_ENCODING};
 use http::{HeaderMap, Method, StatusCode, Version};
 
@@ -61,6 +62,11 @@ pub(crate) fn encode_head(
     headers: &HeaderMap,
     framing: RequestFraming,
 ) {
+    let fields: usize = headers
+        .iter()
+        .map(|(name, value)| name.as_str().len() + value.len() + 4)
+        .sum();
+    out.reserve(method.as_str().len() + target.len() + fields + 64);
     out.extend_from_slice(method.as_str().as_bytes());
     out.push(b' ');
     out.extend_from_slice(target.as_bytes());
@@ -150,11 +156,14 @@ pub(crate) fn parse_head(
     } else {
         Version::HTTP_11
     };
+    // The values are slices of one copy of the head.
+    let copy = Bytes::copy_from_slice(&buf[..len]);
     let mut headers = HeaderMap::with_capacity(response.headers.len());
     for field in response.headers.iter() {
         let name = HeaderName::from_bytes(field.name.as_bytes())
             .map_err(|_| Malformed("a response header name is invalid"))?;
-        let value = HeaderValue::from_bytes(field.value)
+        let at = field.value.as_ptr() as usize - buf.as_ptr() as usize;
+        let value = HeaderValue::from_maybe_shared(copy.slice(at..at + field.value.len()))
             .map_err(|_| Malformed("a response header value is invalid"))?;
         headers.append(name, value);
     }

@@ -58,6 +58,7 @@ use self::headers::strip_hop_by_hop;
 use self::mapping::ValueView;
 use self::request::{HttpTarget, Payload, RequestTemplates};
 use self::response::{configuration_error, unsupported_media_type, ResponseBody, Responses};
+use self::uri::Origin;
 
 /// The most of a payload read whole for a template (API Gateway's payload
 /// limit).
@@ -278,10 +279,15 @@ impl Integrator {
         req: Request<Body>,
     ) -> Result<Response<Body>, IntegrationError> {
         let (mut parts, body) = req.into_parts();
-        let upstream = upstream_request(target, ctx, &mut parts, body)?;
+        let (origin, upstream) = upstream_request(target, ctx, &mut parts, body)?;
         let response = self
             .upstream
-            .send(upstream, integration.insecure_tls, integration.timeout)
+            .send(
+                origin,
+                upstream,
+                integration.insecure_tls,
+                integration.timeout,
+            )
             .await?;
         let (mut head, body) = response.into_parts();
         strip_hop_by_hop(&mut head.headers);
@@ -315,14 +321,14 @@ impl Integrator {
                 Body::from(template.render(&view, &payload))
             }
         };
-        let mut upstream = upstream_request(target, ctx, &mut parts, body)?;
+        let (origin, mut upstream) = upstream_request(target, ctx, &mut parts, body)?;
         if let Some(content_type) = rendered_type {
             upstream.headers_mut().insert(CONTENT_TYPE, content_type);
         }
         let timeout = deadline.saturating_duration_since(Instant::now());
         let backend = self
             .upstream
-            .send(upstream, integration.insecure_tls, timeout)
+            .send(origin, upstream, integration.insecure_tls, timeout)
             .await?;
 
         let status = backend.status();
@@ -350,19 +356,20 @@ impl Integrator {
     }
 }
 
-/// The backend request: method, filled URI, headers and `body`.
+/// The backend request: where it goes, and its method, target, headers
+/// and `body`.
 fn upstream_request(
     target: &HttpTarget,
     ctx: &InvocationContext<'_>,
     parts: &mut http::request::Parts,
     body: Body,
-) -> Result<Request<Body>, IntegrationError> {
-    let (method, uri, headers) = target.build(ctx, parts)?;
+) -> Result<(Origin, Request<Body>), IntegrationError> {
+    let (method, destination, headers) = target.build(ctx, parts)?;
     let mut upstream = Request::new(body);
     *upstream.method_mut() = method;
-    *upstream.uri_mut() = uri;
+    *upstream.uri_mut() = destination.target.into();
     *upstream.headers_mut() = headers;
-    Ok(upstream)
+    Ok((destination.origin, upstream))
 }
 
 /// MOCK: the request template's `statusCode` selects the integration

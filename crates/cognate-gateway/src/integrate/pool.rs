@@ -24,9 +24,8 @@ use std::time::{Duration, Instant};
 
 use axum::body::Body;
 use bytes::Bytes;
-use http::header::{HeaderValue, HOST};
-use http::request::Parts;
-use http::uri::{Authority, PathAndQuery, Scheme};
+use http::header::HOST;
+use http::uri::{Authority, PathAndQuery};
 use http::{Method, Request, Response};
 use hyper::body::{Frame, SizeHint};
 use rustls::pki_types::ServerName;
@@ -35,6 +34,7 @@ use tokio_rustls::TlsConnector;
 
 use super::conn::{Conn, ExchangeError, Piece, Stream};
 use super::h1::{self, BodyFraming, Chunked, Malformed, RequestFraming, ResponseHead};
+use super::uri::Origin;
 use super::IntegrationError;
 
 /// Which connections may serve a request.
@@ -106,16 +106,25 @@ impl Pool {
         })
     }
 
-    /// Sends `req` (an absolute `http` or `https` URI) and returns the
-    /// response head; its body hands the connection back when read to its
-    /// end.
+    /// Sends `req` (its URI in origin form: `/path?query`) to `origin` and
+    /// returns the response head; its body hands the connection back when
+    /// read to its end. `Host` is set from the origin unless `req` has one.
     pub(crate) async fn send(
         self: &Arc<Self>,
+        origin: Origin,
         req: Request<Body>,
         insecure: bool,
     ) -> Result<Response<Body>, IntegrationError> {
         let (mut parts, body) = req.into_parts();
-        let (key, target) = into_origin_form(&mut parts, insecure)?;
+        if !parts.headers.contains_key(HOST) {
+            parts.headers.insert(HOST, origin.host);
+        }
+        let key = Key {
+            https: origin.https,
+            insecure: origin.https && insecure,
+            authority: origin.authority,
+        };
+        let target = parts.uri.path_and_query().map_or("/", PathAndQuery::as_str);
         let head_request = parts.method == Method::HEAD;
         let mut body = if hyper::body::Body::is_end_stream(&body) {
             None
@@ -127,14 +136,9 @@ impl Pool {
             Some(body) => hyper::body::Body::size_hint(body).exact(),
         };
         let framing = RequestFraming::for_body(&parts.method, length);
-        let mut head = Vec::with_capacity(256 + 64 * parts.headers.len());
-        h1::encode_head(
-            &mut head,
-            &parts.method,
-            target.as_str(),
-            &parts.headers,
-            framing,
-        );
+        let head = |out: &mut Vec<u8>| {
+            h1::encode_head(out, &parts.method, target, &parts.headers, framing)
+        };
         let replayable = body.is_none() && parts.method.is_idempotent();
         loop {
             let (mut conn, reused) = match self.checkout(&key) {
@@ -143,7 +147,7 @@ impl Pool {
                 // would otherwise be part of every request's future.
                 None => (Box::pin(self.open(&key)).await?, false),
             };
-            conn.begin(&head, body.take().map(|body| (body, framing)));
+            conn.begin(head, body.take().map(|body| (body, framing)));
             match std::future::poll_fn(|cx| conn.poll_head(cx, head_request)).await {
                 Ok(head) => return Ok(self.respond(key, conn, head)),
                 // A pooled connection the backend had closed: the request
@@ -273,59 +277,6 @@ impl Pool {
     }
 }
 
-/// Turns the request's absolute URI into origin form (`/path?query`) and
-/// sets `Host` from it, as a client does; returns the pool key and the
-/// request target.
-fn into_origin_form(
-    req: &mut Parts,
-    insecure: bool,
-) -> Result<(Key, PathAndQuery), IntegrationError> {
-    let mut parts = std::mem::take(&mut req.uri).into_parts();
-    let https = match parts.scheme.as_ref().map(Scheme::as_str) {
-        Some("http") => false,
-        Some("https") => true,
-        _ => {
-            return Err(IntegrationError::Failure(
-                "the integration URI is not an http or https URL".into(),
-            ))
-        }
-    };
-    let authority = parts
-        .authority
-        .take()
-        .ok_or_else(|| IntegrationError::Failure("the integration URI names no host".into()))?;
-    if !req.headers.contains_key(HOST) {
-        let host = host_header(&authority, https)?;
-        req.headers.insert(HOST, host);
-    }
-    let path = parts
-        .path_and_query
-        .take()
-        .unwrap_or_else(|| PathAndQuery::from_static("/"));
-    let key = Key {
-        https,
-        insecure: https && insecure,
-        authority,
-    };
-    Ok((key, path))
-}
-
-/// `Host`: the host, and the port unless it is the scheme's default.
-fn host_header(authority: &Authority, https: bool) -> Result<HeaderValue, IntegrationError> {
-    let default_port = if https { 443 } else { 80 };
-    let port = authority.port_u16();
-    let value = if !authority.as_str().contains('@') && port != Some(default_port) {
-        // As written: no user information, no default port to drop.
-        HeaderValue::from_str(authority.as_str())
-    } else {
-        match port.filter(|p| *p != default_port) {
-            Some(port) => HeaderValue::from_str(&format!("{}:{port}", authority.host())),
-            None => HeaderValue::from_str(authority.host()),
-        }
-    };
-    value.map_err(|_| IntegrationError::Failure(format!("invalid backend host '{authority}'")))
-}
-
 /// The error with its chain of causes, e.g. `tcp connect error: Connection
 /// refused (os error 111)`.
 pub fn describe(e: &(dyn StdError + 'static)) -> String {
@@ -452,28 +403,5 @@ impl hyper::body::Body for PooledBody {
             _ if self.conn.is_none() => SizeHint::with_exact(0),
             _ => SizeHint::default(),
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn host(authority: &str, https: bool) -> String {
-        let authority: Authority = authority.parse().unwrap_or_else(|e| panic!("{e}"));
-        host_header(&authority, https)
-            .map(|v| v.to_str().unwrap_or_default().to_string())
-            .unwrap_or_else(|e| panic!("{e}"))
-    }
-
-    #[test]
-    fn host_names_the_port_only_when_it_is_not_the_default() {
-        assert_eq!(host("backend:8080", false), "backend:8080");
-        assert_eq!(host("backend:80", false), "backend");
-        assert_eq!(host("backend:443", true), "backend");
-        assert_eq!(host("backend:443", false), "backend:443");
-        assert_eq!(host("backend", true), "backend");
-        assert_eq!(host("user:pw@backend:81", false), "backend:81");
-        assert_eq!(host("user@backend", false), "backend");
     }
 }

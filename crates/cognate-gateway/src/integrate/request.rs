@@ -7,12 +7,12 @@ use std::collections::BTreeMap;
 
 use http::header::{HeaderName, HeaderValue, CONTENT_TYPE, EXPECT, HOST};
 use http::request::Parts;
-use http::{HeaderMap, Method, Uri};
+use http::{HeaderMap, Method};
 
 use super::headers::{append_forwarded_for, strip_hop_by_hop};
 use super::mapping::{RequestTarget, Scope, Source, ValueView};
 use super::template::{Template, TemplateScope};
-use super::uri::{append_query, check_absolute, ParamValue, UriTemplate};
+use super::uri::{append_query, Destination, ParamValue, UriTemplate};
 use super::{CompileError, IntegrationError, InvocationContext};
 
 /// A header value known when compiling (a literal) or read per request.
@@ -108,7 +108,7 @@ impl HttpTarget {
         &self,
         ctx: &InvocationContext<'_>,
         parts: &mut Parts,
-    ) -> Result<(Method, Uri, HeaderMap), IntegrationError> {
+    ) -> Result<(Method, Destination, HeaderMap), IntegrationError> {
         let client_headers = std::mem::take(&mut parts.headers);
         let raw_query = parts.uri.query();
         let view = ValueView::request(ctx, &client_headers, raw_query);
@@ -131,13 +131,12 @@ impl HttpTarget {
             .filter_map(|(name, source)| source.value(&view).map(|v| (name.as_str(), v)))
             .collect();
 
-        let mut uri = self.uri.fill(
+        let client_query = if self.proxy { raw_query } else { None };
+        let destination = self.uri.destination(
             &mut |name| self.path_value(name, &view),
             ctx.stage_variables,
+            |uri, has_query| append_query(uri, has_query, client_query, &mapped_query),
         )?;
-        let client_query = if self.proxy { raw_query } else { None };
-        append_query(&mut uri, self.uri.has_query(), client_query, &mapped_query);
-        let uri = check_absolute(&uri)?;
         drop(mapped_query);
         drop(view);
 
@@ -159,7 +158,7 @@ impl HttpTarget {
             headers.insert(name, value);
         }
         let method = self.method.clone().unwrap_or_else(|| parts.method.clone());
-        Ok((method, uri, headers))
+        Ok((method, destination, headers))
     }
 
     /// The value of URI placeholder `name`: its `integration.request.path`

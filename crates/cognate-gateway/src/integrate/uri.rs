@@ -12,6 +12,8 @@
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
+use http::header::HeaderValue;
+use http::uri::{Authority, PathAndQuery};
 use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS, NON_ALPHANUMERIC};
 
 use super::{CompileError, IntegrationError};
@@ -74,6 +76,49 @@ enum Part {
 pub(crate) struct UriTemplate {
     parts: Vec<Part>,
     has_query: bool,
+    /// When the scheme and authority are written literally: them, and
+    /// where the path starts in the first part.
+    fixed: Option<(Origin, usize)>,
+}
+
+/// Where a backend request goes: scheme and authority, and the `Host`
+/// header they make.
+#[derive(Debug, Clone)]
+pub(crate) struct Origin {
+    pub https: bool,
+    pub authority: Authority,
+    pub host: HeaderValue,
+}
+
+impl Origin {
+    /// The origin of an absolute http or https URI.
+    fn of(uri: &http::Uri) -> Result<Origin, IntegrationError> {
+        let https = match uri.scheme_str() {
+            Some("http") => false,
+            Some("https") => true,
+            _ => {
+                return Err(IntegrationError::Failure(
+                    "the integration URI is not an http or https URL".into(),
+                ))
+            }
+        };
+        let authority = uri
+            .authority()
+            .cloned()
+            .ok_or_else(|| IntegrationError::Failure("the integration URI names no host".into()))?;
+        let host = host_header(&authority, https)?;
+        Ok(Origin {
+            https,
+            authority,
+            host,
+        })
+    }
+}
+
+/// The filled integration URI: its origin and the request target.
+pub(crate) struct Destination {
+    pub origin: Origin,
+    pub target: PathAndQuery,
 }
 
 impl UriTemplate {
@@ -126,9 +171,10 @@ impl UriTemplate {
         in_query |= rest.contains('?');
         literal.push_str(rest);
         flush(&mut parts, &mut literal);
-        let template = UriTemplate {
+        let mut template = UriTemplate {
             parts,
             has_query: in_query,
+            fixed: None,
         };
         if !template
             .parts
@@ -140,12 +186,59 @@ impl UriTemplate {
                 .map_err(|e| bad(&e.to_string()))?;
             check_absolute(&sample).map_err(|e| bad(&e.to_string()))?;
         }
+        template.fixed = template.fixed_origin();
         Ok(template)
     }
 
-    /// Whether the template already carries a query string.
-    pub(crate) fn has_query(&self) -> bool {
-        self.has_query
+    /// The origin, when the first part writes it whole (up to the path's
+    /// `/` or the query's `?`).
+    fn fixed_origin(&self) -> Option<(Origin, usize)> {
+        let Some(Part::Literal(first)) = self.parts.first() else {
+            return None;
+        };
+        let after_scheme = first.find("://")? + 3;
+        let path_at = match first[after_scheme..].find(['/', '?', '#']) {
+            Some(i) => after_scheme + i,
+            None if self.parts.len() == 1 => first.len(),
+            None => return None,
+        };
+        let uri = check_absolute(&first[..path_at]).ok()?;
+        Some((Origin::of(&uri).ok()?, path_at))
+    }
+
+    /// Fills the template: the origin and the request target, whose query
+    /// `query` completes (see [`append_query`]).
+    pub(crate) fn destination<'a>(
+        &self,
+        param: &mut dyn FnMut(&str) -> ParamValue<'a>,
+        stage_variables: &BTreeMap<String, String>,
+        query: impl FnOnce(&mut String, bool),
+    ) -> Result<Destination, IntegrationError> {
+        if let Some((origin, path_at)) = &self.fixed {
+            let mut target = self.write(*path_at, param, stage_variables)?;
+            if !target.starts_with('/') {
+                target.insert(0, '/');
+            }
+            query(&mut target, self.has_query);
+            let target = PathAndQuery::try_from(target).map_err(|e| {
+                IntegrationError::Failure(format!(
+                    "the integration URI is not an absolute http or https URL ({e})"
+                ))
+            })?;
+            return Ok(Destination {
+                origin: origin.clone(),
+                target,
+            });
+        }
+        let mut uri = self.fill(param, stage_variables)?;
+        query(&mut uri, self.has_query);
+        let uri = check_absolute(&uri)?;
+        let origin = Origin::of(&uri)?;
+        let target = uri
+            .into_parts()
+            .path_and_query
+            .unwrap_or_else(|| PathAndQuery::from_static("/"));
+        Ok(Destination { origin, target })
     }
 
     /// Writes the URI with every placeholder filled. `param` gives a
@@ -155,9 +248,20 @@ impl UriTemplate {
         param: &mut dyn FnMut(&str) -> ParamValue<'a>,
         stage_variables: &BTreeMap<String, String>,
     ) -> Result<String, IntegrationError> {
+        self.write(0, param, stage_variables)
+    }
+
+    /// Writes the template from byte `from` of its first part on.
+    fn write<'a>(
+        &self,
+        from: usize,
+        param: &mut dyn FnMut(&str) -> ParamValue<'a>,
+        stage_variables: &BTreeMap<String, String>,
+    ) -> Result<String, IntegrationError> {
         let mut out = String::with_capacity(128);
-        for part in &self.parts {
+        for (i, part) in self.parts.iter().enumerate() {
             match part {
+                Part::Literal(text) if i == 0 => out.push_str(&text[from..]),
                 Part::Literal(text) => out.push_str(text),
                 Part::StageVariable(name) => {
                     let value = stage_variables.get(name).ok_or_else(|| {
@@ -199,6 +303,22 @@ fn flush(parts: &mut Vec<Part>, literal: &mut String) {
         ));
         literal.clear();
     }
+}
+
+/// `Host`: the host, and the port unless it is the scheme's default.
+fn host_header(authority: &Authority, https: bool) -> Result<HeaderValue, IntegrationError> {
+    let default_port = if https { 443 } else { 80 };
+    let port = authority.port_u16();
+    let value = if !authority.as_str().contains('@') && port != Some(default_port) {
+        // As written: no user information, no default port to drop.
+        HeaderValue::from_str(authority.as_str())
+    } else {
+        match port.filter(|p| *p != default_port) {
+            Some(port) => HeaderValue::from_str(&format!("{}:{port}", authority.host())),
+            None => HeaderValue::from_str(authority.host()),
+        }
+    };
+    value.map_err(|_| IntegrationError::Failure(format!("invalid backend host '{authority}'")))
 }
 
 /// Parses a filled URI and insists on an absolute http or https URL.
@@ -362,5 +482,106 @@ mod tests {
         let mut uri = "http://b/x?fixed=1".to_string();
         append_query(&mut uri, true, Some("c=%20"), &[]);
         assert_eq!(uri, "http://b/x?fixed=1&c=%20");
+    }
+
+    fn host(authority: &str, https: bool) -> String {
+        let authority: Authority = authority.parse().unwrap_or_else(|e| panic!("{e}"));
+        host_header(&authority, https)
+            .map(|v| v.to_str().unwrap_or_default().to_string())
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn host_names_the_port_only_when_it_is_not_the_default() {
+        assert_eq!(host("backend:8080", false), "backend:8080");
+        assert_eq!(host("backend:80", false), "backend");
+        assert_eq!(host("backend:443", true), "backend");
+        assert_eq!(host("backend:443", false), "backend:443");
+        assert_eq!(host("backend", true), "backend");
+        assert_eq!(host("user:pw@backend:81", false), "backend:81");
+        assert_eq!(host("user@backend", false), "backend");
+    }
+
+    /// The origin and target of `template` filled with `id` = "7" and
+    /// stage variable `h` = "staged:81", and whether the origin was fixed
+    /// when compiling.
+    fn destination(template: &str) -> (String, String, String, bool) {
+        let t = UriTemplate::compile(template).unwrap_or_else(|e| panic!("{e}"));
+        let vars = BTreeMap::from([("h".to_string(), "staged:81".to_string())]);
+        let d = t
+            .destination(
+                &mut |_| Ok((Cow::Borrowed("7"), false)),
+                &vars,
+                |uri, has_query| append_query(uri, has_query, Some("q=1"), &[]),
+            )
+            .unwrap_or_else(|e| panic!("{e}"));
+        let host = d.origin.host.to_str().unwrap_or_default().to_string();
+        (
+            format!(
+                "{}{}",
+                if d.origin.https {
+                    "https://"
+                } else {
+                    "http://"
+                },
+                d.origin.authority
+            ),
+            d.target.to_string(),
+            host,
+            t.fixed.is_some(),
+        )
+    }
+
+    #[test]
+    fn a_literal_origin_is_parsed_once_and_only_the_target_is_filled() {
+        assert_eq!(
+            destination("http://backend:8080/pets/{id}"),
+            (
+                "http://backend:8080".into(),
+                "/pets/7?q=1".into(),
+                "backend:8080".into(),
+                true
+            )
+        );
+        assert_eq!(
+            destination("https://backend:443"),
+            (
+                "https://backend:443".into(),
+                "/?q=1".into(),
+                "backend".into(),
+                true
+            )
+        );
+        assert_eq!(
+            destination("http://backend?a=b"),
+            (
+                "http://backend".into(),
+                "/?a=b&q=1".into(),
+                "backend".into(),
+                true
+            )
+        );
+    }
+
+    #[test]
+    fn an_origin_with_placeholders_is_parsed_per_request() {
+        assert_eq!(
+            destination("http://${stageVariables.h}/pets/{id}"),
+            (
+                "http://staged:81".into(),
+                "/pets/7?q=1".into(),
+                "staged:81".into(),
+                false
+            )
+        );
+        assert_eq!(
+            destination("http://b{id}.example/x"),
+            (
+                "http://b7.example".into(),
+                "/x?q=1".into(),
+                "b7.example".into(),
+                false
+            )
+        );
     }
 }
