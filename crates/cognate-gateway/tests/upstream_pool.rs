@@ -19,8 +19,11 @@ use tokio::net::TcpStream;
 /// A backend whose answer body is the number of the connection it came on
 /// (1, 2, ...). By path: `/close` answers and then closes the connection
 /// (without saying so), `/close-soon` does so 20 ms after answering,
-/// `/stall` never answers, `/big` answers 1 MiB, and anything else answers
-/// and keeps the connection.
+/// `/stall` never answers, `/big` answers 1 MiB, `/chunked` answers in
+/// chunks (with an extension and a trailer), `/chunked-and-length` says
+/// both `Transfer-Encoding: chunked` and a wrong `Content-Length`,
+/// `/conflicting-length` two different lengths, `/interim` a `100 Continue`
+/// first, and anything else answers and keeps the connection.
 struct Numbered {
     addr: SocketAddr,
     accepted: Arc<AtomicUsize>,
@@ -74,10 +77,29 @@ async fn serve_connection(mut tcp: TcpStream, n: usize) {
         } else {
             n.to_string()
         };
-        let answer = format!(
-            "HTTP/1.1 200 OK\r\ncontent-length: {}\r\n\r\n{body}",
-            body.len()
-        );
+        let answer = match path.as_str() {
+            "/conflicting-length" => {
+                "HTTP/1.1 200 OK\r\ncontent-length: 5\r\ncontent-length: 6\r\n\r\nhello".into()
+            }
+            "/chunked" => format!(
+                "HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n\
+                 1;ext=x\r\n#\r\n{:x}\r\n{body}\r\n0\r\nx-trailer: t\r\n\r\n",
+                body.len()
+            ),
+            "/chunked-and-length" => format!(
+                "HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\ncontent-length: 99\r\n\r\n\
+                 {:x}\r\n{body}\r\n0\r\n\r\n",
+                body.len()
+            ),
+            "/interim" => format!(
+                "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\ncontent-length: {}\r\n\r\n{body}",
+                body.len()
+            ),
+            _ => format!(
+                "HTTP/1.1 200 OK\r\ncontent-length: {}\r\n\r\n{body}",
+                body.len()
+            ),
+        };
         if tcp.write_all(answer.as_bytes()).await.is_err() || path == "/close" {
             return;
         }
@@ -217,4 +239,64 @@ async fn concurrent_requests_open_one_connection_each_and_then_share_them() {
         (StatusCode::OK, "2".to_string())
     );
     assert_eq!(backend.connections(), 2);
+}
+
+#[tokio::test]
+async fn a_chunked_answer_is_decoded_and_its_connection_reused() {
+    let backend = Numbered::start().await;
+    let integrator = integrator();
+    assert_eq!(
+        get(&integrator, &backend, "/chunked").await,
+        (StatusCode::OK, "#1".to_string())
+    );
+    assert_eq!(
+        get(&integrator, &backend, "/chunked").await,
+        (StatusCode::OK, "#1".to_string())
+    );
+    assert_eq!(backend.connections(), 1);
+}
+
+#[tokio::test]
+async fn chunked_framing_wins_over_a_content_length_and_the_connection_is_not_reused() {
+    let backend = Numbered::start().await;
+    let integrator = integrator();
+    let response = get_response(&integrator, &backend, "/chunked-and-length")
+        .await
+        .expect("answered");
+    assert!(
+        response.headers().get("content-length").is_none(),
+        "the length the framing overrode is not passed on"
+    );
+    assert_eq!(bytes(response).await, "1");
+    assert_eq!(
+        get(&integrator, &backend, "/a").await,
+        (StatusCode::OK, "2".to_string())
+    );
+}
+
+#[tokio::test]
+async fn conflicting_content_lengths_are_a_failure() {
+    let backend = Numbered::start().await;
+    let integrator = integrator();
+    let err = get_response(&integrator, &backend, "/conflicting-length")
+        .await
+        .expect_err("refused");
+    assert!(
+        matches!(&err, IntegrationError::Failure(m) if m.contains("Content-Length")),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn an_interim_100_continue_is_skipped() {
+    let backend = Numbered::start().await;
+    let integrator = integrator();
+    assert_eq!(
+        get(&integrator, &backend, "/interim").await,
+        (StatusCode::OK, "1".to_string())
+    );
+    assert_eq!(
+        get(&integrator, &backend, "/a").await,
+        (StatusCode::OK, "1".to_string())
+    );
 }
