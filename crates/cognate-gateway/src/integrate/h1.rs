@@ -156,38 +156,67 @@ pub(crate) fn parse_head(
     } else {
         Version::HTTP_11
     };
-    // The values are slices of one copy of the head.
+    // The values are slices of one copy of the head. The framing headers
+    // are read on the way; `Transfer-Encoding`, `Keep-Alive` and a
+    // `Connection` that names no other header concern this connection only
+    // and are not kept.
     let copy = Bytes::copy_from_slice(&buf[..len]);
     let mut headers = HeaderMap::with_capacity(response.headers.len());
+    let mut length = None;
+    let mut chunked = None;
+    let mut close = version == Version::HTTP_10;
     for field in response.headers.iter() {
         let name = HeaderName::from_bytes(field.name.as_bytes())
             .map_err(|_| Malformed("a response header name is invalid"))?;
+        if name == TRANSFER_ENCODING {
+            chunked = Some(last_coding_is_chunked(field.value));
+            continue;
+        }
+        if name == CONTENT_LENGTH {
+            length = Some(agree(length.unwrap_or(Ok(None)), field.value));
+        } else if name == CONNECTION {
+            let mut others = false;
+            for token in field.value.split(|b| *b == b',').map(<[u8]>::trim_ascii) {
+                if token.eq_ignore_ascii_case(b"close") {
+                    close = true;
+                } else if !token.eq_ignore_ascii_case(b"keep-alive") && !token.is_empty() {
+                    others = true;
+                }
+            }
+            if !others {
+                continue;
+            }
+        } else if name.as_str() == "keep-alive" {
+            continue;
+        }
         let at = field.value.as_ptr() as usize - buf.as_ptr() as usize;
         let value = HeaderValue::from_maybe_shared(copy.slice(at..at + field.value.len()))
             .map_err(|_| Malformed("a response header value is invalid"))?;
         headers.append(name, value);
     }
-    let mut keep_alive = version == Version::HTTP_11 && !has_token(&headers, &CONNECTION, "close");
+    let mut keep_alive = !close;
     let framing = if head_request
         || status.is_informational()
         || status == StatusCode::NO_CONTENT
         || status == StatusCode::NOT_MODIFIED
     {
         BodyFraming::Empty
-    } else if headers.contains_key(TRANSFER_ENCODING) {
+    } else if let Some(chunked) = chunked {
         // Transfer-Encoding overrides Content-Length, and a message with both
         // may be an attempt at smuggling: do not reuse its connection.
-        if headers.remove(CONTENT_LENGTH).is_some() {
+        if length.is_some() {
+            headers.remove(CONTENT_LENGTH);
             keep_alive = false;
         }
-        if last_coding_is_chunked(&headers) {
+        if chunked {
             BodyFraming::Chunked
         } else {
             keep_alive = false;
             BodyFraming::UntilClose
         }
-    } else if headers.contains_key(CONTENT_LENGTH) {
-        BodyFraming::Length(content_length(&headers)?)
+    } else if let Some(length) = length {
+        let length = length?.ok_or(Malformed("the Content-Length is empty"))?;
+        BodyFraming::Length(length)
     } else {
         keep_alive = false;
         BodyFraming::UntilClose
@@ -204,40 +233,30 @@ pub(crate) fn parse_head(
     )))
 }
 
-/// The one length all `Content-Length` values agree on.
-fn content_length(headers: &HeaderMap) -> Result<u64, Malformed> {
-    let mut length = None;
-    for value in headers.get_all(CONTENT_LENGTH) {
-        for part in value.as_bytes().split(|b| *b == b',') {
-            let part = part.trim_ascii();
-            if part.is_empty() || part.len() > 19 || !part.iter().all(u8::is_ascii_digit) {
-                return Err(Malformed("the Content-Length is not a number"));
-            }
-            let n = part.iter().fold(0u64, |n, d| n * 10 + u64::from(d - b'0'));
-            if length.is_some_and(|l| l != n) {
-                return Err(Malformed("the Content-Length values disagree"));
-            }
-            length = Some(n);
+/// The length so far (`Ok(None)` before any value) made to agree with
+/// the values in one more `Content-Length` field.
+fn agree(so_far: Result<Option<u64>, Malformed>, value: &[u8]) -> Result<Option<u64>, Malformed> {
+    let mut length = so_far?;
+    for part in value.split(|b| *b == b',') {
+        let part = part.trim_ascii();
+        if part.is_empty() || part.len() > 19 || !part.iter().all(u8::is_ascii_digit) {
+            return Err(Malformed("the Content-Length is not a number"));
         }
+        let n = part.iter().fold(0u64, |n, d| n * 10 + u64::from(d - b'0'));
+        if length.is_some_and(|l| l != n) {
+            return Err(Malformed("the Content-Length values disagree"));
+        }
+        length = Some(n);
     }
-    length.ok_or(Malformed("the Content-Length is empty"))
+    Ok(length)
 }
 
-fn last_coding_is_chunked(headers: &HeaderMap) -> bool {
-    headers
-        .get_all(TRANSFER_ENCODING)
-        .iter()
-        .next_back()
-        .and_then(|v| v.as_bytes().rsplit(|b| *b == b',').next())
+/// Whether the last coding a `Transfer-Encoding` value lists is `chunked`.
+fn last_coding_is_chunked(value: &[u8]) -> bool {
+    value
+        .rsplit(|b| *b == b',')
+        .next()
         .is_some_and(|coding| coding.trim_ascii().eq_ignore_ascii_case(b"chunked"))
-}
-
-fn has_token(headers: &HeaderMap, name: &HeaderName, token: &str) -> bool {
-    headers.get_all(name).iter().any(|v| {
-        v.as_bytes()
-            .split(|b| *b == b',')
-            .any(|t| t.trim_ascii().eq_ignore_ascii_case(token.as_bytes()))
-    })
 }
 
 /// What decoding a chunked body made of the bytes at hand.
@@ -450,6 +469,29 @@ mod tests {
             .flatten()
             .unwrap_or_else(|| panic!("not parsed"));
         assert_eq!(head_response.framing, BodyFraming::Empty);
+    }
+
+    #[test]
+    fn headers_that_concern_only_the_connection_are_not_kept() {
+        let (parsed, _) = head(
+            "HTTP/1.1 200 OK\r\nconnection: keep-alive\r\nkeep-alive: timeout=5\r\n\
+             transfer-encoding: chunked\r\nx-a: 1\r\n\r\n",
+        )
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| panic!("not parsed"));
+        let names: Vec<&str> = parsed.headers.keys().map(|k| k.as_str()).collect();
+        assert_eq!(names, ["x-a"]);
+        assert!(parsed.keep_alive);
+        // One that names another header stays, for the proxy to strip both.
+        let (parsed, _) = head(
+            "HTTP/1.1 200 OK\r\nconnection: x-a, close\r\nx-a: 1\r\ncontent-length: 0\r\n\r\n",
+        )
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| panic!("not parsed"));
+        assert!(parsed.headers.contains_key("connection"));
+        assert!(!parsed.keep_alive);
     }
 
     #[test]
