@@ -157,12 +157,12 @@ impl CognitoAuthorizer {
     ) -> Result<Claims, Reject> {
         let token = self.token(headers)?;
         let verified = if self.ttl_secs == 0 {
-            self.verify(token, now)?
+            self.verify(as_text(token)?, now)?
         } else {
             match self.cache.get(token, now) {
                 Some(hit) => hit,
                 None => {
-                    let verified = self.verify(token, now)?;
+                    let verified = self.verify(as_text(token)?, now)?;
                     self.cache.insert(token, verified.clone(), now);
                     verified
                 }
@@ -180,7 +180,7 @@ impl CognitoAuthorizer {
     /// `TestInvokeAuthorizer` does).
     pub fn inspect(&self, headers: &HeaderMap, now: i64) -> Result<Claims, Reject> {
         let token = self.token(headers)?;
-        let verified = self.verify(token, now)?;
+        let verified = self.verify(as_text(token)?, now)?;
         let token_use = verified.claims.get("token_use").and_then(Value::as_str);
         match token_use {
             Some("id") if verified.audience_ok => Ok(verified.claims),
@@ -190,13 +190,11 @@ impl CognitoAuthorizer {
     }
 
     /// The token in the identity source header, after `Bearer ` if present.
-    fn token<'h>(&self, headers: &'h HeaderMap) -> Result<&'h str, Reject> {
+    /// As bytes: a cached token is found without reading it as text first.
+    fn token<'h>(&self, headers: &'h HeaderMap) -> Result<&'h [u8], Reject> {
         headers
             .get(&self.header)
-            // UTF-8 is checked in bulk; a token with anything but base64url
-            // and dots in it fails verification anyway.
-            .and_then(|v| std::str::from_utf8(v.as_bytes()).ok())
-            .map(strip_bearer)
+            .map(|v| strip_bearer(v.as_bytes()))
             .filter(|t| !t.is_empty())
             .ok_or_else(unauthorized)
     }
@@ -258,12 +256,17 @@ impl CognitoAuthorizer {
 }
 
 /// The token in a header value: after `Bearer ` when present.
-fn strip_bearer(value: &str) -> &str {
-    let value = value.trim();
-    match value.split_once(' ') {
-        Some((scheme, rest)) if scheme.eq_ignore_ascii_case("bearer") => rest.trim(),
+fn strip_bearer(value: &[u8]) -> &[u8] {
+    let value = value.trim_ascii();
+    match value.iter().position(|b| *b == b' ') {
+        Some(i) if value[..i].eq_ignore_ascii_case(b"bearer") => value[i + 1..].trim_ascii(),
         _ => value,
     }
+}
+
+/// A token as text, for verification; one that is not UTF-8 is no JWT.
+fn as_text(token: &[u8]) -> Result<&str, Reject> {
+    std::str::from_utf8(token).map_err(|_| unauthorized())
 }
 
 /// Whether a verified token suits a method with these scopes.
@@ -295,13 +298,13 @@ struct TokenCache {
 }
 
 struct Entry {
-    token: Box<str>,
+    token: Box<[u8]>,
     hash: u64,
     verified: Verified,
 }
 
 /// How much of a token's end is hashed.
-const HASHED_TAIL: usize = 64;
+const HASHED_TAIL: usize = 32;
 
 impl TokenCache {
     fn new() -> Self {
@@ -311,8 +314,7 @@ impl TokenCache {
         }
     }
 
-    fn hash(&self, token: &str) -> u64 {
-        let bytes = token.as_bytes();
+    fn hash(&self, bytes: &[u8]) -> u64 {
         let tail = &bytes[bytes.len().saturating_sub(HASHED_TAIL)..];
         self.hasher.hash_one((bytes.len(), tail))
     }
@@ -323,7 +325,8 @@ impl TokenCache {
         &self.shards[(hash >> 32) as usize % SHARDS]
     }
 
-    fn get(&self, token: &str, now: i64) -> Option<Verified> {
+    fn get(&self, token: impl AsRef<[u8]>, now: i64) -> Option<Verified> {
+        let token = token.as_ref();
         let hash = self.hash(token);
         let shard = self.shard(hash).read().unwrap_or_else(|p| p.into_inner());
         shard
@@ -333,7 +336,8 @@ impl TokenCache {
             .cloned()
     }
 
-    fn insert(&self, token: &str, verified: Verified, now: i64) {
+    fn insert(&self, token: impl AsRef<[u8]>, verified: Verified, now: i64) {
+        let token = token.as_ref();
         // Larger tokens are verified each time rather than held.
         if verified.until <= now || token.len() > MAX_CACHED_TOKEN {
             return;
@@ -388,9 +392,9 @@ mod tests {
 
     #[test]
     fn bearer_prefix_is_optional_and_case_insensitive() {
-        assert_eq!(strip_bearer("abc.def.ghi"), "abc.def.ghi");
-        assert_eq!(strip_bearer("Bearer abc.def.ghi"), "abc.def.ghi");
-        assert_eq!(strip_bearer("bearer  abc "), "abc");
+        assert_eq!(strip_bearer(b"abc.def.ghi"), b"abc.def.ghi");
+        assert_eq!(strip_bearer(b"Bearer abc.def.ghi"), b"abc.def.ghi");
+        assert_eq!(strip_bearer(b"bearer  abc "), b"abc");
     }
 
     #[test]
@@ -446,7 +450,7 @@ mod tests {
     fn cache_stays_bounded_when_full_of_live_entries() {
         let cache = TokenCache::new();
         for i in 0..(CACHE_CAPACITY * 2) {
-            cache.insert(&format!("token.{i}"), verified(1_000), 0);
+            cache.insert(format!("token.{i}"), verified(1_000), 0);
         }
         assert!(cache.len() <= CACHE_CAPACITY);
     }
