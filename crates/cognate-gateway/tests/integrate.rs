@@ -152,6 +152,41 @@ async fn proxy_streams_chunks_before_the_request_body_ends() {
     assert_eq!(rest, Bytes::from_static(b"second"));
 }
 
+/// A client body that sends one chunk and then fails (the client went away).
+struct FailsAfterOneChunk(bool);
+
+impl hyper::body::Body for FailsAfterOneChunk {
+    type Data = Bytes;
+    type Error = std::io::Error;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        _cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<hyper::body::Frame<Bytes>, std::io::Error>>> {
+        let failed = std::mem::replace(&mut self.0, true);
+        std::task::Poll::Ready(Some(if failed {
+            Err(std::io::Error::other("the client went away"))
+        } else {
+            Ok(hyper::body::Frame::data(Bytes::from_static(b"partial")))
+        }))
+    }
+}
+
+#[tokio::test]
+async fn a_client_body_that_fails_midway_is_a_failure() {
+    let backend = Backend::start().await;
+    let i = integration("HTTP_PROXY", &backend.url("/echo-body"));
+    let ctx = Ctx::new("/echo-body", "POST");
+    let req = request("POST", "/echo-body")
+        .body(Body::new(FailsAfterOneChunk(false)))
+        .expect("request");
+    let err = invoke(&i, &ctx, req).await.expect_err("fails");
+    assert!(
+        matches!(&err, IntegrationError::Failure(m) if m.contains("the client went away")),
+        "{err:?}"
+    );
+}
+
 #[tokio::test]
 async fn proxy_appends_the_client_address_to_x_forwarded_for() {
     let backend = Backend::start().await;

@@ -112,7 +112,8 @@ pub(crate) struct Conn {
     outgoing: Option<Outgoing>,
     /// The request was written whole and flushed.
     sent: bool,
-    /// Writing failed; the response may still be read.
+    /// Sending the request failed (writing, or reading the client's body);
+    /// the response may still be read, nothing more is sent.
     write_failed: Option<io::Error>,
     /// Bytes of the current response have arrived.
     answered: bool,
@@ -173,6 +174,11 @@ impl Conn {
         self.sent
     }
 
+    /// Whether more of the request is to be written.
+    pub(crate) fn sending(&self) -> bool {
+        !self.sent && self.write_failed.is_none()
+    }
+
     /// Writes what it can of the request; ready once all of it is written.
     pub(crate) fn poll_send(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), ExchangeError>> {
         if self.sent {
@@ -182,11 +188,14 @@ impl Conn {
             return Poll::Ready(Err(io::Error::new(e.kind(), e.to_string()).into()));
         }
         match self.poll_write_request(cx) {
-            Poll::Ready(Err(ExchangeError::Io(e))) => {
-                let failed = io::Error::new(e.kind(), e.to_string());
-                self.write_failed = Some(e);
+            Poll::Ready(Err(e)) => {
+                // The client's body is not polled again after it failed.
                 self.outgoing = None;
-                Poll::Ready(Err(failed.into()))
+                self.write_failed = Some(match &e {
+                    ExchangeError::Io(e) => io::Error::new(e.kind(), e.to_string()),
+                    other => io::Error::other(other.to_string()),
+                });
+                Poll::Ready(Err(e))
             }
             other => other,
         }

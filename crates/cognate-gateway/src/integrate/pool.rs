@@ -349,9 +349,10 @@ impl hyper::body::Body for PooledBody {
                 return Poll::Ready(None);
             };
             // The request body keeps flowing while the response streams.
-            if let Poll::Ready(Err(e)) = conn.poll_send(cx) {
-                tracing::debug!(error = %e, "the rest of the request body was not sent");
-                this.home = None;
+            if conn.sending() {
+                if let Poll::Ready(Err(e)) = conn.poll_send(cx) {
+                    tracing::debug!(error = %e, "the rest of the request body was not sent");
+                }
             }
             let piece = match &mut this.reading {
                 Reading::Length(left) if conn.buffered() > 0 => {
