@@ -23,7 +23,8 @@ use tokio::net::TcpStream;
 /// chunks (with an extension and a trailer), `/chunked-and-length` says
 /// both `Transfer-Encoding: chunked` and a wrong `Content-Length`,
 /// `/conflicting-length` two different lengths, `/interim` a `100 Continue`
-/// first, and anything else answers and keeps the connection.
+/// first, `/no-content` a 204; a HEAD request gets the head alone, and
+/// anything else answers and keeps the connection.
 struct Numbered {
     addr: SocketAddr,
     accepted: Arc<AtomicUsize>,
@@ -69,6 +70,7 @@ async fn serve_connection(mut tcp: TcpStream, n: usize) {
         let head = String::from_utf8_lossy(&pending[..end]).to_string();
         pending.drain(..end + 4);
         let path = head.split(' ').nth(1).unwrap_or("/").to_string();
+        let head_request = head.starts_with("HEAD ");
         if path == "/stall" {
             std::future::pending::<()>().await;
         }
@@ -95,6 +97,10 @@ async fn serve_connection(mut tcp: TcpStream, n: usize) {
                 "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\ncontent-length: {}\r\n\r\n{body}",
                 body.len()
             ),
+            "/no-content" => "HTTP/1.1 204 No Content\r\n\r\n".into(),
+            _ if head_request => {
+                format!("HTTP/1.1 200 OK\r\ncontent-length: {}\r\n\r\n", body.len())
+            }
             _ => format!(
                 "HTTP/1.1 200 OK\r\ncontent-length: {}\r\n\r\n{body}",
                 body.len()
@@ -125,10 +131,20 @@ async fn get_response(
     backend: &Numbered,
     path: &str,
 ) -> Result<http::Response<Body>, IntegrationError> {
+    send(integrator, backend, "GET", path).await
+}
+
+/// `method` `path` through an HTTP_PROXY integration.
+async fn send(
+    integrator: &Integrator,
+    backend: &Numbered,
+    method: &str,
+    path: &str,
+) -> Result<http::Response<Body>, IntegrationError> {
     let mut i = integration("HTTP_PROXY", &backend.url(path));
     i.timeout_in_millis = 2_000;
-    let ctx = Ctx::new(path, "GET");
-    let req = request("GET", path).body(Body::empty()).expect("request");
+    let ctx = Ctx::new(path, method);
+    let req = request(method, path).body(Body::empty()).expect("request");
     integrator.invoke(&compiled(&i), &ctx.get(), req).await
 }
 
@@ -299,4 +315,30 @@ async fn an_interim_100_continue_is_skipped() {
         get(&integrator, &backend, "/a").await,
         (StatusCode::OK, "1".to_string())
     );
+}
+
+#[tokio::test]
+async fn answers_without_a_body_end_at_their_head_and_keep_the_connection() {
+    let backend = Numbered::start().await;
+    let integrator = integrator();
+    let head = send(&integrator, &backend, "HEAD", "/a")
+        .await
+        .expect("answered");
+    assert_eq!(head.status(), StatusCode::OK);
+    assert_eq!(
+        head.headers().get("content-length").map(|v| v.as_bytes()),
+        Some(&b"1"[..]),
+        "a HEAD answer keeps the length it announces"
+    );
+    assert!(bytes(head).await.is_empty());
+    let none = get_response(&integrator, &backend, "/no-content")
+        .await
+        .expect("answered");
+    assert_eq!(none.status(), StatusCode::NO_CONTENT);
+    assert!(bytes(none).await.is_empty());
+    assert_eq!(
+        get(&integrator, &backend, "/a").await,
+        (StatusCode::OK, "1".to_string())
+    );
+    assert_eq!(backend.connections(), 1);
 }
