@@ -52,6 +52,8 @@ pub async fn serve(
     let (closed_tx, closed_rx) = watch::channel(());
     let mut http = http1::Builder::new();
     http.keep_alive(true);
+    // A response's head and a small body go out as one buffer.
+    http.writev(false);
     loop {
         let (tcp, client) = tokio::select! {
             accepted = listener.accept() => match accepted {
@@ -96,9 +98,7 @@ async fn connection(
         let shared = shared.clone();
         async move { Ok::<_, Infallible>(dispatch(&shared, req, client).await) }
     });
-    let mut conn = pin!(http
-        .serve_connection(TokioIo::new(tcp), service)
-        .with_upgrades());
+    let mut conn = pin!(http.serve_connection(TokioIo::new(tcp), service));
     let mut stopping = pin!(stop.closed());
     loop {
         tokio::select! {
