@@ -1,8 +1,9 @@
 //! The upstream HTTP(S) client: one pool of HTTP/1.1 keep-alive
-//! connections for plain and TLS backends ([`super::pool`]). Certificates are checked against
-//! the system's trust store; a second client that skips the check serves
-//! the integrations whose `tlsConfig.insecureSkipVerification` is set.
-//! Proxy environment variables are not read.
+//! connections for plain and TLS backends ([`super::pool`]). Certificates
+//! are checked against the system's trust store; a second TLS configuration
+//! that skips the check serves the integrations whose
+//! `tlsConfig.insecureSkipVerification` is set (their connections are pooled
+//! apart). Proxy environment variables are not read.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -60,7 +61,8 @@ impl Upstream {
         }
     }
 
-    /// Sends `req` (its URI in origin form) to `origin` and waits for the response head for at most `timeout`.
+    /// Sends `req` (its URI in origin form) to `origin` and waits for the
+    /// response head for at most `timeout`.
     pub(crate) async fn send(
         &self,
         origin: Origin,

@@ -276,7 +276,13 @@ impl Conn {
         }
         loop {
             let held = &self.buf[self.start..self.end];
-            if let Some((head, len)) = h1::parse_head(held, head_request)? {
+            // Nothing held (the first poll, right after writing): read first.
+            let parsed = if held.is_empty() {
+                None
+            } else {
+                h1::parse_head(held, head_request)?
+            };
+            if let Some((head, len)) = parsed {
                 self.start += len;
                 if head.status == http::StatusCode::SWITCHING_PROTOCOLS {
                     return Poll::Ready(Err(Malformed("the backend switched protocols").into()));
