@@ -19,12 +19,18 @@ use axum::Router;
 use http::{Request, Response};
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 use tower::ServiceExt as _;
 
 use crate::Gateway;
+
+/// How long a connection may take to send a request's head, timed from when
+/// the listener starts waiting for it (so also how long a kept-alive
+/// connection may stay idle between requests). A client that sends its head
+/// a byte at a time, or never finishes it, cannot hold a connection longer.
+pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// What one connection's requests are served by.
 struct Shared {
@@ -52,6 +58,8 @@ pub async fn serve(
     let (closed_tx, closed_rx) = watch::channel(());
     let mut http = http1::Builder::new();
     http.keep_alive(true);
+    http.timer(TokioTimer::new());
+    http.header_read_timeout(HEADER_READ_TIMEOUT);
     // A response's head and a small body go out as one buffer.
     http.writev(false);
     loop {

@@ -1,0 +1,96 @@
+//! The listener ([`cognate_gateway::serve`]) on 127.0.0.1:0 with the clock
+//! paused: how long a client may take to send a request's head.
+
+mod common;
+
+use std::time::Duration;
+
+use axum::routing::get;
+use axum::Router;
+use cognate_gateway::serve::{serve, HEADER_READ_TIMEOUT};
+use common::Harness;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::time::Instant;
+
+/// The listener with a control plane that answers `GET /ping` with `pong`.
+async fn listen() -> std::net::SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let control = Router::new().route("/ping", get(|| async { "pong" }));
+    let gateway = Harness::new().gw;
+    tokio::spawn(serve(listener, gateway, control, std::future::pending()));
+    addr
+}
+
+/// Everything the server sends until it closes the connection (which must
+/// happen within twice the header timeout).
+async fn read_until_closed(stream: &mut TcpStream) -> String {
+    let mut buf = Vec::new();
+    tokio::time::timeout(2 * HEADER_READ_TIMEOUT, stream.read_to_end(&mut buf))
+        .await
+        .expect("the server closes the connection")
+        .expect("read");
+    String::from_utf8_lossy(&buf).into_owned()
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_client_that_never_finishes_its_request_head_is_disconnected() {
+    let addr = listen().await;
+    let mut stream = TcpStream::connect(addr).await.expect("connect");
+    let started = Instant::now();
+    stream
+        .write_all(b"GET /ping HTTP/1.1\r\nhost: localhost\r\nx-slow: ")
+        .await
+        .expect("write");
+
+    let answer = read_until_closed(&mut stream).await;
+
+    assert_eq!(answer, "", "nothing is answered to an unfinished head");
+    let waited = started.elapsed();
+    assert!(
+        waited >= HEADER_READ_TIMEOUT && waited < HEADER_READ_TIMEOUT + Duration::from_secs(1),
+        "closed after {waited:?}"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_request_head_that_arrives_within_the_timeout_is_answered() {
+    let addr = listen().await;
+    let mut stream = TcpStream::connect(addr).await.expect("connect");
+    stream
+        .write_all(b"GET /ping HTTP/1.1\r\nhost: localhost\r\n")
+        .await
+        .expect("write");
+    tokio::time::sleep(HEADER_READ_TIMEOUT - Duration::from_secs(1)).await;
+    stream
+        .write_all(b"connection: close\r\n\r\n")
+        .await
+        .expect("write");
+
+    let answer = read_until_closed(&mut stream).await;
+
+    assert!(answer.starts_with("HTTP/1.1 200 OK\r\n"), "{answer}");
+    assert!(answer.ends_with("pong"), "{answer}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_idle_kept_alive_connection_is_closed_after_the_header_timeout() {
+    let addr = listen().await;
+    let mut stream = TcpStream::connect(addr).await.expect("connect");
+    stream
+        .write_all(b"GET /ping HTTP/1.1\r\nhost: localhost\r\n\r\n")
+        .await
+        .expect("write");
+    let mut first = [0u8; 512];
+    let n = stream.read(&mut first).await.expect("read");
+    let first = String::from_utf8_lossy(&first[..n]).into_owned();
+    assert!(first.starts_with("HTTP/1.1 200 OK\r\n"), "{first}");
+    assert!(first.ends_with("pong"), "{first}");
+    let idle_from = Instant::now();
+
+    let rest = read_until_closed(&mut stream).await;
+
+    assert_eq!(rest, "");
+    assert!(idle_from.elapsed() >= HEADER_READ_TIMEOUT);
+}
