@@ -5,14 +5,45 @@
 //! - path `/_aws/execute-api/{apiId}/{stage}/{path}`;
 //! - path `/restapis/{apiId}/{stage}/_user_request_/{path}` (the older local style).
 
-/// A request for a deployed stage.
+/// A request for a deployed stage: its API id, stage and path, held in one
+/// string.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Invocation {
-    pub api_id: String,
-    /// Empty when the URL names no stage (the gateway then answers 403).
-    pub stage: String,
+    /// The API id, the stage and the path, one after the other.
+    text: String,
+    api_end: usize,
+    stage_end: usize,
+}
+
+impl Invocation {
+    fn new(api_id: &str, stage: &str, path_after_slash: &str) -> Invocation {
+        let mut text =
+            String::with_capacity(api_id.len() + stage.len() + 1 + path_after_slash.len());
+        text.push_str(api_id);
+        text.push_str(stage);
+        text.push('/');
+        text.push_str(path_after_slash);
+        Invocation {
+            text,
+            api_end: api_id.len(),
+            stage_end: api_id.len() + stage.len(),
+        }
+    }
+
+    /// The API id (lower case).
+    pub fn api_id(&self) -> &str {
+        &self.text[..self.api_end]
+    }
+
+    /// The stage; empty when the URL names none (the gateway then answers 403).
+    pub fn stage(&self) -> &str {
+        &self.text[self.api_end..self.stage_end]
+    }
+
     /// The path after the stage, as sent (percent-encoded), starting with `/`.
-    pub path: String,
+    pub fn path(&self) -> &str {
+        &self.text[self.stage_end..]
+    }
 }
 
 const PATH_STYLE: &str = "/_aws/execute-api/";
@@ -22,23 +53,17 @@ const LEGACY_MARKER: &str = "_user_request_";
 /// Recognises an invocation from the `Host` header and the request path
 /// (without the query string); `None` when the request is not for the gateway.
 pub fn recognise(host: Option<&str>, path: &str) -> Option<Invocation> {
-    let path = path.split_once('?').map_or(path, |(p, _)| p);
     if let Some(api_id) = host.and_then(host_api_id) {
         let (stage, rest) = split_segment(path.strip_prefix('/').unwrap_or(path));
-        return Some(Invocation {
-            api_id,
-            stage: stage.to_string(),
-            path: rest,
-        });
+        let mut inv = Invocation::new(api_id, stage, rest);
+        // Host names are case-insensitive.
+        inv.text[..inv.api_end].make_ascii_lowercase();
+        return Some(inv);
     }
     if let Some(tail) = path.strip_prefix(PATH_STYLE) {
         let (api_id, tail) = split_segment(tail);
-        let (stage, rest) = split_segment(tail.strip_prefix('/').unwrap_or(&tail));
-        return Some(Invocation {
-            api_id: api_id.to_string(),
-            stage: stage.to_string(),
-            path: rest,
-        });
+        let (stage, rest) = split_segment(tail);
+        return Some(Invocation::new(api_id, stage, rest));
     }
     let tail = path.strip_prefix(LEGACY_STYLE)?;
     let mut parts = tail.splitn(4, '/');
@@ -46,15 +71,11 @@ pub fn recognise(host: Option<&str>, path: &str) -> Option<Invocation> {
     if marker != LEGACY_MARKER || api_id.is_empty() {
         return None;
     }
-    Some(Invocation {
-        api_id: api_id.to_string(),
-        stage: stage.to_string(),
-        path: rooted(parts.next().unwrap_or("")),
-    })
+    Some(Invocation::new(api_id, stage, parts.next().unwrap_or("")))
 }
 
 /// The API id of a host `{apiId}.execute-api.…` (port ignored).
-fn host_api_id(host: &str) -> Option<String> {
+fn host_api_id(host: &str) -> Option<&str> {
     let host = match host.rsplit_once(':') {
         Some((name, port)) if port.bytes().all(|b| b.is_ascii_digit()) => name,
         _ => host,
@@ -64,23 +85,12 @@ fn host_api_id(host: &str) -> Option<String> {
     let valid = label.eq_ignore_ascii_case("execute-api")
         && !api_id.is_empty()
         && api_id.bytes().all(|b| b.is_ascii_alphanumeric());
-    valid.then(|| api_id.to_ascii_lowercase())
+    valid.then_some(api_id)
 }
 
-/// The first segment of `s` and the rest as a path starting with `/`.
-fn split_segment(s: &str) -> (&str, String) {
-    match s.split_once('/') {
-        Some((first, rest)) => (first, rooted(rest)),
-        None => (s, "/".to_string()),
-    }
-}
-
-/// `/{rest}`.
-fn rooted(rest: &str) -> String {
-    let mut path = String::with_capacity(rest.len() + 1);
-    path.push('/');
-    path.push_str(rest);
-    path
+/// The first segment of `s` and what follows its `/` (empty when none does).
+fn split_segment(s: &str) -> (&str, &str) {
+    s.split_once('/').unwrap_or((s, ""))
 }
 
 #[cfg(test)]
@@ -88,11 +98,9 @@ mod tests {
     use super::*;
 
     fn inv(api: &str, stage: &str, path: &str) -> Option<Invocation> {
-        Some(Invocation {
-            api_id: api.into(),
-            stage: stage.into(),
-            path: path.into(),
-        })
+        let inv = Invocation::new(api, stage, path.strip_prefix('/').unwrap());
+        assert_eq!((inv.api_id(), inv.stage(), inv.path()), (api, stage, path));
+        Some(inv)
     }
 
     #[test]
@@ -132,7 +140,7 @@ mod tests {
     #[test]
     fn legacy_style_needs_the_user_request_marker() {
         assert_eq!(
-            recognise(None, "/restapis/abc/dev/_user_request_/pets/1?x=1"),
+            recognise(None, "/restapis/abc/dev/_user_request_/pets/1"),
             inv("abc", "dev", "/pets/1")
         );
         assert_eq!(

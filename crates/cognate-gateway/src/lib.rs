@@ -179,7 +179,7 @@ impl Gateway {
         let started = Instant::now();
         let table = self.table.load_full();
         let request_id = self.request_ids.next();
-        let stage = table.stage(&inv.api_id, &inv.stage);
+        let stage = table.stage(inv.api_id(), inv.stage());
         let method = req.method().clone();
 
         // An API deployed with its default endpoint off answers nothing else.
@@ -225,10 +225,10 @@ impl Gateway {
         }
         access_log::emit(&access_log::Entry {
             request_id: &request_id,
-            api_id: &inv.api_id,
-            stage: &inv.stage,
+            api_id: inv.api_id(),
+            stage: inv.stage(),
             method: method.as_str(),
-            path: &inv.path,
+            path: inv.path(),
             status: response.status().as_u16(),
             latency_us: started.elapsed().as_micros().try_into().unwrap_or(u64::MAX),
             sub: claims
@@ -250,7 +250,7 @@ impl Gateway {
         let stage = stage.ok_or_else(not_found)?;
         let found = stage
             .routes
-            .find(&inv.path, req.method().as_str())
+            .find(inv.path(), req.method().as_str())
             .ok_or_else(not_found)?;
         let index = *found.value;
         let method = &stage.methods[index];
@@ -310,7 +310,7 @@ impl Gateway {
             Ok(integration) => integration,
             Err(_) => return reject(Reject::new(ResponseType::ApiConfigurationError)),
         };
-        let req = match backend_uri(&inv.path, req.uri()) {
+        let req = match backend_uri(inv.path(), req.uri()) {
             Ok(uri) => {
                 let (mut parts, body) = req.into_parts();
                 parts.uri = uri;
@@ -320,8 +320,8 @@ impl Gateway {
         };
         let ctx = InvocationContext {
             request_id,
-            api_id: &inv.api_id,
-            stage: &inv.stage,
+            api_id: inv.api_id(),
+            stage: inv.stage(),
             resource_path: &method.resource_path,
             http_method: &method.http_method,
             path_params: &admitted.params,
@@ -338,8 +338,8 @@ impl Gateway {
                     IntegrationError::Failure(why) => {
                         tracing::warn!(
                             request_id,
-                            api_id = inv.api_id,
-                            stage = inv.stage,
+                            api_id = inv.api_id(),
+                            stage = inv.stage(),
                             error = why,
                             "integration failed"
                         );
@@ -388,8 +388,8 @@ fn render(
         reject,
         &ErrorContext {
             request_id,
-            api_id: &inv.api_id,
-            stage: &inv.stage,
+            api_id: inv.api_id(),
+            stage: inv.stage(),
             headers,
             query,
             path_params,

@@ -10,7 +10,6 @@
 //! slash is ignored (`/pets/` is `/pets`).
 
 use std::borrow::Cow;
-use std::collections::HashMap;
 
 /// A path template that cannot be served.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -76,7 +75,7 @@ impl<T> Methods<T> {
 
 #[derive(Debug)]
 struct Node<T> {
-    literals: HashMap<Box<str>, Node<T>>,
+    literals: foldhash::HashMap<Box<str>, Node<T>>,
     param: Option<(Box<str>, Box<Node<T>>)>,
     greedy: Option<(Box<str>, Methods<T>)>,
     methods: Methods<T>,
@@ -85,7 +84,7 @@ struct Node<T> {
 impl<T> Default for Node<T> {
     fn default() -> Self {
         Node {
-            literals: HashMap::new(),
+            literals: Default::default(),
             param: None,
             greedy: None,
             methods: Methods::default(),

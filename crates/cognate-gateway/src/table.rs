@@ -20,10 +20,14 @@ use crate::responses::GatewayResponses;
 use crate::route::RouteTree;
 use crate::usage::{Bucket, StageUsage, UsageBuilder, UsageState};
 
+/// Stages by name, looked up on every request: foldhash, randomly seeded
+/// and fast on short keys.
+type Stages = foldhash::HashMap<String, StageTable>;
+
 /// Every served stage, by API id then stage name.
 #[derive(Debug, Default)]
 pub struct RouteTable {
-    apis: HashMap<String, HashMap<String, StageTable>>,
+    apis: foldhash::HashMap<String, Stages>,
     /// The Cognito authorizers compiled for it, by (api, deployment,
     /// authorizer id), so the next table can keep those that did not change
     /// (and the tokens they remember).
@@ -38,7 +42,7 @@ impl RouteTable {
 
     /// How many stages it serves.
     pub fn stage_count(&self) -> usize {
-        self.apis.values().map(HashMap::len).sum()
+        self.apis.values().map(Stages::len).sum()
     }
 }
 
@@ -100,7 +104,7 @@ impl<'a> Compiler<'a> {
         now_ms: i64,
     ) -> (RouteTable, UsageState) {
         let mut usage = UsageBuilder::new(live, usage, now_ms);
-        let mut apis: HashMap<String, HashMap<String, StageTable>> = HashMap::new();
+        let mut apis: foldhash::HashMap<String, Stages> = Default::default();
         for live_stage in &live.stages {
             let stage = self.stage(live_stage, &mut usage).await;
             apis.entry(live_stage.api_id.clone())

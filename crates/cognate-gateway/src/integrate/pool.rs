@@ -16,7 +16,7 @@
 
 use std::collections::HashMap;
 use std::error::Error as StdError;
-use std::hash::{BuildHasherDefault, Hasher};
+use std::hash::{BuildHasherDefault, Hash, Hasher};
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::task::{ready, Context, Poll};
@@ -38,37 +38,66 @@ use super::uri::Origin;
 use super::IntegrationError;
 
 /// Which connections may serve a request.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone)]
 struct Key {
     https: bool,
     /// `tlsConfig.insecureSkipVerification` (https only).
     insecure: bool,
     authority: Authority,
+    /// [`origin_hash`] of `https` and `authority`, computed when the origin
+    /// was parsed (once, at install, for a literal integration URI).
+    hash: u64,
 }
 
-/// FNV-1a: pool keys are short host names from the deployed configuration,
-/// hashed on every request.
-struct Fnv(u64);
-
-impl Default for Fnv {
-    fn default() -> Self {
-        Fnv(0xcbf2_9ce4_8422_2325)
+impl PartialEq for Key {
+    fn eq(&self, other: &Key) -> bool {
+        // Authority compares case-insensitively, as origin_hash hashes.
+        self.https == other.https
+            && self.insecure == other.insecure
+            && self.authority == other.authority
     }
 }
 
-impl Hasher for Fnv {
+impl Eq for Key {}
+
+impl Hash for Key {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        state.write_u64(self.hash ^ u64::from(self.insecure));
+    }
+}
+
+/// The hash of a backend's scheme and authority (FNV-1a of its lower-cased
+/// bytes): pool keys are short host names from the deployed configuration.
+pub(crate) fn origin_hash(https: bool, authority: &Authority) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in std::iter::once(u8::from(https)).chain(authority.as_str().bytes()) {
+        hash = (hash ^ u64::from(byte.to_ascii_lowercase())).wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    hash
+}
+
+/// Hands on the hash a [`Key`] carries.
+#[derive(Default)]
+struct KeyHasher(u64);
+
+impl Hasher for KeyHasher {
     fn finish(&self) -> u64 {
         self.0
     }
 
     fn write(&mut self, bytes: &[u8]) {
+        // Not reached: a Key writes one u64.
         for byte in bytes {
             self.0 = (self.0 ^ u64::from(*byte)).wrapping_mul(0x0000_0100_0000_01b3);
         }
     }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
 }
 
-type IdleMap = HashMap<Key, Vec<Idle>, BuildHasherDefault<Fnv>>;
+type IdleMap = HashMap<Key, Vec<Idle>, BuildHasherDefault<KeyHasher>>;
 
 struct Idle {
     conn: Box<Conn>,
@@ -123,6 +152,7 @@ impl Pool {
             https: origin.https,
             insecure: origin.https && insecure,
             authority: origin.authority,
+            hash: origin.hash,
         };
         let target = parts.uri.path_and_query().map_or("/", PathAndQuery::as_str);
         let head_request = parts.method == Method::HEAD;

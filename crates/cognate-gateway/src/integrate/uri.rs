@@ -88,6 +88,8 @@ pub(crate) struct Origin {
     pub https: bool,
     pub authority: Authority,
     pub host: HeaderValue,
+    /// The connection pool's hash of `https` and `authority`.
+    pub hash: u64,
 }
 
 impl Origin {
@@ -109,6 +111,7 @@ impl Origin {
         let host = host_header(&authority, https)?;
         Ok(Origin {
             https,
+            hash: super::pool::origin_hash(https, &authority),
             authority,
             host,
         })
