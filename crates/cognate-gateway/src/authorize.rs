@@ -14,7 +14,7 @@
 //! the whole token (no digest whose collisions could matter), found by a
 //! randomly keyed hash. It is sharded: a hit takes one shard's read lock.
 
-use std::hash::{BuildHasher, RandomState};
+use std::hash::BuildHasher;
 use std::sync::{Arc, RwLock};
 
 use cognate_apigw::model::Authorizer;
@@ -288,13 +288,13 @@ fn permits(verified: &Verified, scopes: &[String]) -> bool {
 }
 
 /// Verified tokens, in shards. An entry matches only its whole token. It
-/// is found by a SipHash, under a per-process random key, of the token's
-/// last [`HASHED_TAIL`] bytes (part of its signature): only tokens whose
-/// signature verified are ever held, so no one can choose tokens that crowd
-/// one bucket, and a lookup does not hash the whole token.
+/// is found by a hash (foldhash, under a per-process random seed) of the
+/// token's last [`HASHED_TAIL`] bytes (part of its signature): only tokens
+/// whose signature verified are ever held, so no one can choose tokens that
+/// crowd one bucket, and a lookup does not hash the whole token.
 struct TokenCache {
     shards: Vec<RwLock<HashTable<Entry>>>,
-    hasher: RandomState,
+    hasher: foldhash::fast::RandomState,
 }
 
 struct Entry {
@@ -310,7 +310,7 @@ impl TokenCache {
     fn new() -> Self {
         TokenCache {
             shards: (0..SHARDS).map(|_| RwLock::new(HashTable::new())).collect(),
-            hasher: RandomState::new(),
+            hasher: foldhash::fast::RandomState::default(),
         }
     }
 

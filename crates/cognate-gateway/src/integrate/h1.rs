@@ -16,6 +16,9 @@ use http::{HeaderMap, Method, StatusCode, Version};
 pub(crate) const MAX_HEAD: usize = 64 * 1024;
 /// The most header fields a response head may have.
 const MAX_HEADERS: usize = 100;
+/// Header fields a response head is first parsed for: most have fewer, and
+/// the room for each must be cleared before parsing.
+const FEW_HEADERS: usize = 24;
 /// The most a chunk-size line or a trailer section may take.
 const MAX_CHUNK_LINE: usize = 4 * 1024;
 const MAX_TRAILERS: usize = 16 * 1024;
@@ -134,18 +137,48 @@ pub(crate) fn parse_head(
     buf: &[u8],
     head_request: bool,
 ) -> Result<Option<(ResponseHead, usize)>, Malformed> {
-    let mut fields = [httparse::EMPTY_HEADER; MAX_HEADERS];
-    let mut response = httparse::Response::new(&mut fields);
+    let mut few = [httparse::EMPTY_HEADER; FEW_HEADERS];
+    let parsed = match parse_head_into(buf, head_request, &mut few) {
+        Err(Unparsed::TooManyHeaders) => {
+            let mut fields = [httparse::EMPTY_HEADER; MAX_HEADERS];
+            parse_head_into(buf, head_request, &mut fields)
+        }
+        parsed => parsed,
+    };
+    parsed.map_err(|e| match e {
+        Unparsed::TooManyHeaders => Malformed("the response has too many header fields"),
+        Unparsed::Malformed(e) => e,
+    })
+}
+
+/// Why [`parse_head_into`] gave no head.
+enum Unparsed {
+    /// More header fields than there was room for.
+    TooManyHeaders,
+    Malformed(Malformed),
+}
+
+impl From<Malformed> for Unparsed {
+    fn from(e: Malformed) -> Unparsed {
+        Unparsed::Malformed(e)
+    }
+}
+
+/// [`parse_head`] with room for `fields.len()` header fields.
+fn parse_head_into<'b>(
+    buf: &'b [u8],
+    head_request: bool,
+    fields: &mut [httparse::Header<'b>],
+) -> Result<Option<(ResponseHead, usize)>, Unparsed> {
+    let mut response = httparse::Response::new(fields);
     let len = match response.parse(buf) {
         Ok(httparse::Status::Complete(len)) => len,
         Ok(httparse::Status::Partial) if buf.len() >= MAX_HEAD => {
-            return Err(Malformed("the response head is too large"))
+            return Err(Malformed("the response head is too large").into())
         }
         Ok(httparse::Status::Partial) => return Ok(None),
-        Err(httparse::Error::TooManyHeaders) => {
-            return Err(Malformed("the response has too many header fields"))
-        }
-        Err(_) => return Err(Malformed("the response head is not HTTP/1.1")),
+        Err(httparse::Error::TooManyHeaders) => return Err(Unparsed::TooManyHeaders),
+        Err(_) => return Err(Malformed("the response head is not HTTP/1.1").into()),
     };
     let status = response
         .code
@@ -432,6 +465,26 @@ mod tests {
         assert_eq!(&text[len..], "ok", "the body is not part of the head");
         assert!(head("HTTP/1.1 200 OK\r\nbad header\r\n\r\n").is_err());
         assert!(head("SSH-2.0-OpenSSH\r\n\r\n").is_err());
+    }
+
+    #[test]
+    fn response_heads_with_up_to_a_hundred_fields_are_read_and_more_fail() {
+        let with = |n: usize| {
+            let fields: String = (0..n).map(|i| format!("x-f{i}: {i}\r\n")).collect();
+            format!("HTTP/1.1 200 OK\r\n{fields}content-length: 0\r\n\r\n")
+        };
+        for n in [FEW_HEADERS - 1, FEW_HEADERS, 60, MAX_HEADERS - 1] {
+            let (parsed, _) = head(&with(n))
+                .ok()
+                .flatten()
+                .unwrap_or_else(|| panic!("{n} fields not parsed"));
+            assert_eq!(parsed.headers.len(), n + 1);
+            assert_eq!(parsed.headers["x-f0"], "0");
+        }
+        assert_eq!(
+            head(&with(MAX_HEADERS)).err(),
+            Some(Malformed("the response has too many header fields"))
+        );
     }
 
     #[test]
