@@ -160,8 +160,15 @@ def parse_wrk(path):
         pct[p] = float(value) * UNIT_MS[unit]
     non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", text)
     errors = re.search(r"Socket errors: (.*)", text)
+    requests = int(re.search(r"(\d+) requests in", text).group(1))
+    cpu_us = None
+    cpu_path = path[: -len(".txt")] + ".cpu"
+    if os.path.exists(cpu_path):
+        ticks, hz = (int(x) for x in open(cpu_path).read().split())
+        cpu_us = ticks / hz / requests * 1e6
     return {
         "rps": rps,
+        "cpu_us": cpu_us,
         "p50_ms": pct.get("50"),
         "p99_ms": pct.get("99"),
         "non2xx": int(non2xx.group(1)) if non2xx else 0,
@@ -190,14 +197,15 @@ def report(args):
     rounds = {n: [parse_wrk(f) for f in sorted(glob.glob(f"{out}/{n}.peak.*.txt"))] for n, _ in names}
     peak = {n: max(rs, key=lambda r: r["rps"]) for n, rs in rounds.items()}
     lines = [
-        "| target | requests/s (best round) | p50 | p99 | every round | non-2xx | socket errors |",
-        "|---|---:|---:|---:|---|---:|---|",
+        "| target | requests/s (best round) | p50 | p99 | every round | CPU µs per request (each round) | non-2xx | socket errors |",
+        "|---|---:|---:|---:|---|---|---:|---|",
     ]
     for n, label in names:
         r = peak[n]
         every = ", ".join(f"{x['rps']:,.0f}" for x in rounds[n])
+        cpu = ", ".join(f"{x['cpu_us']:.1f}" for x in rounds[n] if x["cpu_us"] is not None) or "-"
         lines.append(
-            f"| {label} | {r['rps']:,.0f} | {r['p50_ms']:.2f} ms | {r['p99_ms']:.2f} ms | {every} | {r['non2xx']} | {r['socket_errors'] or '-'} |"
+            f"| {label} | {r['rps']:,.0f} | {r['p50_ms']:.2f} ms | {r['p99_ms']:.2f} ms | {every} | {cpu} | {r['non2xx']} | {r['socket_errors'] or '-'} |"
         )
     c = peak["cognate"]["rps"]
     vs_haproxy = c / peak["haproxy"]["rps"]
