@@ -69,11 +69,16 @@ impl Hash for Key {
 /// The hash of a backend's scheme and authority (FNV-1a of its lower-cased
 /// bytes): pool keys are short host names from the deployed configuration.
 pub(crate) fn origin_hash(https: bool, authority: &Authority) -> u64 {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for byte in std::iter::once(u8::from(https)).chain(authority.as_str().bytes()) {
-        hash = (hash ^ u64::from(byte.to_ascii_lowercase())).wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    hash
+    std::iter::once(u8::from(https))
+        .chain(authority.as_str().bytes())
+        .fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
+            fnv1a(hash, byte.to_ascii_lowercase())
+        })
+}
+
+/// One byte of FNV-1a.
+fn fnv1a(hash: u64, byte: u8) -> u64 {
+    (hash ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3)
 }
 
 /// Hands on the hash a [`Key`] carries.
@@ -87,9 +92,7 @@ impl Hasher for KeyHasher {
 
     fn write(&mut self, bytes: &[u8]) {
         // Not reached: a Key writes one u64.
-        for byte in bytes {
-            self.0 = (self.0 ^ u64::from(*byte)).wrapping_mul(0x0000_0100_0000_01b3);
-        }
+        self.0 = bytes.iter().fold(self.0, |hash, byte| fnv1a(hash, *byte));
     }
 
     fn write_u64(&mut self, n: u64) {
@@ -434,5 +437,29 @@ impl hyper::body::Body for PooledBody {
             _ if self.conn.is_none() => SizeHint::with_exact(0),
             _ => SizeHint::default(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(https: bool, authority: &str) -> Key {
+        let authority: Authority = authority.parse().expect("authority");
+        Key {
+            https,
+            insecure: false,
+            hash: origin_hash(https, &authority),
+            authority,
+        }
+    }
+
+    #[test]
+    fn pool_keys_match_hosts_in_any_case_and_tell_schemes_apart() {
+        let mut idle = IdleMap::default();
+        idle.insert(key(false, "Backend.Example:8080"), Vec::new());
+        assert!(idle.contains_key(&key(false, "backend.example:8080")));
+        assert!(!idle.contains_key(&key(true, "backend.example:8080")));
+        assert!(!idle.contains_key(&key(false, "backend.example:8081")));
     }
 }
