@@ -23,6 +23,19 @@ async fn listen() -> std::net::SocketAddr {
     addr
 }
 
+/// A connection to `addr` that has sent `bytes`.
+async fn connect_and_send(addr: std::net::SocketAddr, bytes: &[u8]) -> TcpStream {
+    let mut stream = TcpStream::connect(addr).await.expect("connect");
+    stream.write_all(bytes).await.expect("write");
+    stream
+}
+
+/// Asserts that `answer` is the control plane's `200 pong`.
+fn assert_pong(answer: &str) {
+    assert!(answer.starts_with("HTTP/1.1 200 OK\r\n"), "{answer}");
+    assert!(answer.ends_with("pong"), "{answer}");
+}
+
 /// Everything the server sends until it closes the connection (which must
 /// happen within twice the header timeout).
 async fn read_until_closed(stream: &mut TcpStream) -> String {
@@ -37,12 +50,9 @@ async fn read_until_closed(stream: &mut TcpStream) -> String {
 #[tokio::test(start_paused = true)]
 async fn a_client_that_never_finishes_its_request_head_is_disconnected() {
     let addr = listen().await;
-    let mut stream = TcpStream::connect(addr).await.expect("connect");
     let started = Instant::now();
-    stream
-        .write_all(b"GET /ping HTTP/1.1\r\nhost: localhost\r\nx-slow: ")
-        .await
-        .expect("write");
+    let mut stream =
+        connect_and_send(addr, b"GET /ping HTTP/1.1\r\nhost: localhost\r\nx-slow: ").await;
 
     let answer = read_until_closed(&mut stream).await;
 
@@ -57,11 +67,7 @@ async fn a_client_that_never_finishes_its_request_head_is_disconnected() {
 #[tokio::test(start_paused = true)]
 async fn a_request_head_that_arrives_within_the_timeout_is_answered() {
     let addr = listen().await;
-    let mut stream = TcpStream::connect(addr).await.expect("connect");
-    stream
-        .write_all(b"GET /ping HTTP/1.1\r\nhost: localhost\r\n")
-        .await
-        .expect("write");
+    let mut stream = connect_and_send(addr, b"GET /ping HTTP/1.1\r\nhost: localhost\r\n").await;
     tokio::time::sleep(HEADER_READ_TIMEOUT - Duration::from_secs(1)).await;
     stream
         .write_all(b"connection: close\r\n\r\n")
@@ -70,23 +76,16 @@ async fn a_request_head_that_arrives_within_the_timeout_is_answered() {
 
     let answer = read_until_closed(&mut stream).await;
 
-    assert!(answer.starts_with("HTTP/1.1 200 OK\r\n"), "{answer}");
-    assert!(answer.ends_with("pong"), "{answer}");
+    assert_pong(&answer);
 }
 
 #[tokio::test(start_paused = true)]
 async fn an_idle_kept_alive_connection_is_closed_after_the_header_timeout() {
     let addr = listen().await;
-    let mut stream = TcpStream::connect(addr).await.expect("connect");
-    stream
-        .write_all(b"GET /ping HTTP/1.1\r\nhost: localhost\r\n\r\n")
-        .await
-        .expect("write");
+    let mut stream = connect_and_send(addr, b"GET /ping HTTP/1.1\r\nhost: localhost\r\n\r\n").await;
     let mut first = [0u8; 512];
     let n = stream.read(&mut first).await.expect("read");
-    let first = String::from_utf8_lossy(&first[..n]).into_owned();
-    assert!(first.starts_with("HTTP/1.1 200 OK\r\n"), "{first}");
-    assert!(first.ends_with("pong"), "{first}");
+    assert_pong(&String::from_utf8_lossy(&first[..n]));
     let idle_from = Instant::now();
 
     let rest = read_until_closed(&mut stream).await;
