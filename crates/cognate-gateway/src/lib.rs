@@ -25,6 +25,7 @@
 
 pub mod access_log;
 pub mod authorize;
+mod deadline;
 pub mod integrate;
 pub mod invocation;
 pub mod issuers;

@@ -9,8 +9,9 @@
 use std::convert::Infallible;
 use std::future::Future;
 use std::net::SocketAddr;
-use std::pin::pin;
-use std::sync::Arc;
+use std::pin::{pin, Pin};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use axum::body::Body;
@@ -19,11 +20,12 @@ use axum::Router;
 use http::{Request, Response};
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
-use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::rt::TokioIo;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 use tower::ServiceExt as _;
 
+use crate::deadline::Deadline;
 use crate::Gateway;
 
 /// How long a connection may take to send a request's head, timed from when
@@ -58,7 +60,6 @@ pub async fn serve(
     let (closed_tx, closed_rx) = watch::channel(());
     let mut http = http1::Builder::new();
     http.keep_alive(true);
-    http.timer(TokioTimer::new());
     http.header_read_timeout(HEADER_READ_TIMEOUT);
     // A response's head and a small body go out as one buffer.
     http.writev(false);
@@ -76,7 +77,8 @@ pub async fn serve(
         let stop = stop_tx.clone();
         let closed = closed_rx.clone();
         let shared = shared.clone();
-        let http = http.clone();
+        let mut http = http.clone();
+        http.timer(ConnectionTimer::default());
         tokio::spawn(async move {
             connection(&http, tcp, client, shared, stop).await;
             drop(closed);
@@ -120,6 +122,49 @@ async fn connection(
         }
     }
 }
+
+/// hyper's timer for one connection. Each request head's read timeout is a
+/// sleep of its own to hyper; here they all wait on the connection's one
+/// [`Deadline`], so a kept-alive connection's requests set no timers.
+#[derive(Default)]
+struct ConnectionTimer(Arc<Mutex<Deadline>>);
+
+impl hyper::rt::Timer for ConnectionTimer {
+    fn sleep(&self, duration: Duration) -> Pin<Box<dyn hyper::rt::Sleep>> {
+        self.sleep_until(self.now() + duration)
+    }
+
+    fn sleep_until(&self, deadline: std::time::Instant) -> Pin<Box<dyn hyper::rt::Sleep>> {
+        Box::pin(DeadlineSleep {
+            deadline: deadline.into(),
+            timer: self.0.clone(),
+        })
+    }
+
+    /// The runtime's clock, so that a paused clock pauses the timeout too.
+    fn now(&self) -> std::time::Instant {
+        tokio::time::Instant::now().into_std()
+    }
+}
+
+/// One of a [`ConnectionTimer`]'s sleeps.
+struct DeadlineSleep {
+    deadline: tokio::time::Instant,
+    timer: Arc<Mutex<Deadline>>,
+}
+
+impl Future for DeadlineSleep {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        self.timer
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .poll_until(cx, self.deadline)
+    }
+}
+
+impl hyper::rt::Sleep for DeadlineSleep {}
 
 /// One request: the gateway's when it is for a deployed stage, else the
 /// control plane's (which sees the client address as `ConnectInfo`).

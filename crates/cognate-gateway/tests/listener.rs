@@ -30,6 +30,16 @@ async fn connect_and_send(addr: std::net::SocketAddr, bytes: &[u8]) -> TcpStream
     stream
 }
 
+/// A whole `GET /ping` that keeps the connection open.
+const PING: &[u8] = b"GET /ping HTTP/1.1\r\nhost: localhost\r\n\r\n";
+
+/// One answer, read while the connection stays open.
+async fn read_answer(stream: &mut TcpStream) -> String {
+    let mut buf = [0u8; 512];
+    let n = stream.read(&mut buf).await.expect("read");
+    String::from_utf8_lossy(&buf[..n]).into_owned()
+}
+
 /// Asserts that `answer` is the control plane's `200 pong`.
 fn assert_pong(answer: &str) {
     assert!(answer.starts_with("HTTP/1.1 200 OK\r\n"), "{answer}");
@@ -57,11 +67,7 @@ async fn a_client_that_never_finishes_its_request_head_is_disconnected() {
     let answer = read_until_closed(&mut stream).await;
 
     assert_eq!(answer, "", "nothing is answered to an unfinished head");
-    let waited = started.elapsed();
-    assert!(
-        waited >= HEADER_READ_TIMEOUT && waited < HEADER_READ_TIMEOUT + Duration::from_secs(1),
-        "closed after {waited:?}"
-    );
+    assert_closed_after_timeout(started);
 }
 
 #[tokio::test(start_paused = true)]
@@ -82,14 +88,39 @@ async fn a_request_head_that_arrives_within_the_timeout_is_answered() {
 #[tokio::test(start_paused = true)]
 async fn an_idle_kept_alive_connection_is_closed_after_the_header_timeout() {
     let addr = listen().await;
-    let mut stream = connect_and_send(addr, b"GET /ping HTTP/1.1\r\nhost: localhost\r\n\r\n").await;
-    let mut first = [0u8; 512];
-    let n = stream.read(&mut first).await.expect("read");
-    assert_pong(&String::from_utf8_lossy(&first[..n]));
+    let mut stream = connect_and_send(addr, PING).await;
+    assert_pong(&read_answer(&mut stream).await);
     let idle_from = Instant::now();
 
     let rest = read_until_closed(&mut stream).await;
 
     assert_eq!(rest, "");
-    assert!(idle_from.elapsed() >= HEADER_READ_TIMEOUT);
+    assert_closed_after_timeout(idle_from);
+}
+
+#[tokio::test(start_paused = true)]
+async fn each_request_on_a_kept_alive_connection_gets_the_whole_header_timeout() {
+    let addr = listen().await;
+    let mut stream = connect_and_send(addr, PING).await;
+    assert_pong(&read_answer(&mut stream).await);
+    // Two thirds of the timeout later, a second request on the connection.
+    tokio::time::sleep(HEADER_READ_TIMEOUT * 2 / 3).await;
+    stream.write_all(PING).await.expect("write");
+    assert_pong(&read_answer(&mut stream).await);
+    let idle_from = Instant::now();
+
+    let rest = read_until_closed(&mut stream).await;
+
+    assert_eq!(rest, "");
+    assert_closed_after_timeout(idle_from);
+}
+
+/// Asserts that the connection closed one header timeout after `idle_from`
+/// (to the second).
+fn assert_closed_after_timeout(idle_from: Instant) {
+    let idle = idle_from.elapsed();
+    assert!(
+        idle >= HEADER_READ_TIMEOUT && idle < HEADER_READ_TIMEOUT + Duration::from_secs(1),
+        "closed after {idle:?} idle"
+    );
 }

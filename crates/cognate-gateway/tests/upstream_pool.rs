@@ -19,7 +19,7 @@ use tokio::net::TcpStream;
 /// A backend whose answer body is the number of the connection it came on
 /// (1, 2, ...). By path: `/close` answers and then closes the connection
 /// (without saying so), `/close-soon` does so 20 ms after answering,
-/// `/stall` never answers, `/big` answers 1 MiB, `/chunked` answers in
+/// `/stall` never answers, `/slow` answers after 300 ms, `/big` answers 1 MiB, `/chunked` answers in
 /// chunks (with an extension and a trailer), `/chunked-and-length` says
 /// both `Transfer-Encoding: chunked` and a wrong `Content-Length`,
 /// `/conflicting-length` two different lengths, `/interim` a `100 Continue`
@@ -73,6 +73,9 @@ async fn serve_connection(mut tcp: TcpStream, n: usize) {
         let head_request = head.starts_with("HEAD ");
         if path == "/stall" {
             std::future::pending::<()>().await;
+        }
+        if path == "/slow" {
+            tokio::time::sleep(Duration::from_millis(300)).await;
         }
         let body = if path == "/big" {
             "x".repeat(1024 * 1024)
@@ -141,8 +144,19 @@ async fn send(
     method: &str,
     path: &str,
 ) -> Result<http::Response<Body>, IntegrationError> {
+    send_within(integrator, backend, method, path, 2_000).await
+}
+
+/// [`send`] through an integration with this timeoutInMillis.
+async fn send_within(
+    integrator: &Integrator,
+    backend: &Numbered,
+    method: &str,
+    path: &str,
+    timeout_in_millis: i64,
+) -> Result<http::Response<Body>, IntegrationError> {
     let mut i = integration("HTTP_PROXY", &backend.url(path));
-    i.timeout_in_millis = 2_000;
+    i.timeout_in_millis = timeout_in_millis;
     let ctx = Ctx::new(path, method);
     let req = request(method, path).body(Body::empty()).expect("request");
     integrator.invoke(&compiled(&i), &ctx.get(), req).await
@@ -236,6 +250,62 @@ async fn a_timed_out_request_leaves_no_busy_connection_behind() {
     assert_eq!(
         get(&integrator, &backend, "/a").await,
         (StatusCode::OK, "2".to_string())
+    );
+}
+
+/// The status and body of a request through an integration with this
+/// timeoutInMillis.
+async fn get_within(
+    integrator: &Integrator,
+    backend: &Numbered,
+    path: &str,
+    timeout_in_millis: i64,
+) -> Result<(StatusCode, String), IntegrationError> {
+    let response = send_within(integrator, backend, "GET", path, timeout_in_millis).await?;
+    let status = response.status();
+    let body = bytes(response).await;
+    Ok((status, String::from_utf8_lossy(&body).into_owned()))
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_kept_alive_connection_times_out_at_a_deadline_earlier_than_its_last() {
+    let backend = Numbered::start().await;
+    let integrator = integrator();
+    let answered = get_within(&integrator, &backend, "/a", 29_000).await;
+    assert_eq!(answered.expect("answered"), (StatusCode::OK, "1".into()));
+    // The same connection, now with 100 ms: the timeout comes at 100 ms,
+    // not at the 29 s the connection's last request had.
+    let started = tokio::time::Instant::now();
+    let err = get_within(&integrator, &backend, "/stall", 100)
+        .await
+        .expect_err("times out");
+    assert!(matches!(err, IntegrationError::Timeout), "{err:?}");
+    let waited = started.elapsed();
+    assert!(
+        waited >= Duration::from_millis(100) && waited < Duration::from_secs(1),
+        "{waited:?}"
+    );
+    assert_eq!(backend.connections(), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_kept_alive_connection_answers_past_the_deadline_its_last_request_had() {
+    let backend = Numbered::start().await;
+    let integrator = integrator();
+    let answered = get_within(&integrator, &backend, "/a", 100).await;
+    assert_eq!(answered.expect("answered"), (StatusCode::OK, "1".into()));
+    // 300 ms for the answer: past the first request's 100 ms, within 2 s.
+    let answered = get_within(&integrator, &backend, "/slow", 2_000).await;
+    assert_eq!(answered.expect("answered"), (StatusCode::OK, "1".into()));
+    let started = tokio::time::Instant::now();
+    let err = get_within(&integrator, &backend, "/stall", 2_000)
+        .await
+        .expect_err("times out");
+    assert!(matches!(err, IntegrationError::Timeout), "{err:?}");
+    let waited = started.elapsed();
+    assert!(
+        waited >= Duration::from_secs(2) && waited < Duration::from_secs(3),
+        "{waited:?}"
     );
 }
 

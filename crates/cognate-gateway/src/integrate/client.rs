@@ -70,10 +70,8 @@ impl Upstream {
         insecure: bool,
         timeout: Duration,
     ) -> Result<Response<Body>, IntegrationError> {
-        match tokio::time::timeout(timeout, self.pool.send(origin, req, insecure)).await {
-            Err(_) => Err(IntegrationError::Timeout),
-            Ok(result) => result,
-        }
+        let deadline = tokio::time::Instant::now() + timeout;
+        self.pool.send(origin, req, insecure, deadline).await
     }
 }
 

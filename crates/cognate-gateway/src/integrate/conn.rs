@@ -15,9 +15,11 @@ use bytes::Bytes;
 use hyper::body::Body as _;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
+use tokio::time::Instant;
 use tokio_rustls::client::TlsStream;
 
 use super::h1::{self, Chunked, Decoded, Malformed, RequestFraming, ResponseHead};
+use crate::deadline::Deadline;
 
 /// What a read asks the socket for at most.
 const READ_BUFFER: usize = 16 * 1024;
@@ -117,6 +119,8 @@ pub(crate) struct Conn {
     write_failed: Option<io::Error>,
     /// Bytes of the current response have arrived.
     answered: bool,
+    /// The timer of its exchanges' deadlines, kept with the connection.
+    deadline: Deadline,
 }
 
 impl Conn {
@@ -132,7 +136,15 @@ impl Conn {
             sent: true,
             write_failed: None,
             answered: false,
+            deadline: Deadline::default(),
         }
+    }
+
+    /// Ready once `deadline` has passed, on the connection's one timer (see
+    /// [`Deadline`]): an exchange on a kept-alive connection neither sets
+    /// nor clears a timer of its own.
+    pub(crate) fn poll_deadline(&mut self, cx: &mut Context<'_>, deadline: Instant) -> Poll<()> {
+        self.deadline.poll_until(cx, deadline)
     }
 
     /// Whether an idle connection can take a request: the backend has

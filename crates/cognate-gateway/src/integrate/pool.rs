@@ -139,13 +139,16 @@ impl Pool {
     }
 
     /// Sends `req` (its URI in origin form: `/path?query`) to `origin` and
-    /// returns the response head; its body hands the connection back when
-    /// read to its end. `Host` is set from the origin unless `req` has one.
+    /// returns the response head, or [`IntegrationError::Timeout`] when it
+    /// has not arrived by `deadline`; the body hands the connection back
+    /// when read to its end. `Host` is set from the origin unless `req` has
+    /// one.
     pub(crate) async fn send(
         self: &Arc<Self>,
         origin: Origin,
         req: Request<Body>,
         insecure: bool,
+        deadline: tokio::time::Instant,
     ) -> Result<Response<Body>, IntegrationError> {
         let (mut parts, body) = req.into_parts();
         if !parts.headers.contains_key(HOST) {
@@ -178,15 +181,23 @@ impl Pool {
                 Some(conn) => (conn, true),
                 // Boxed: opening a connection is rare, and its large state
                 // would otherwise be part of every request's future.
-                None => (Box::pin(self.open(&key)).await?, false),
+                None => match tokio::time::timeout_at(deadline, Box::pin(self.open(&key))).await {
+                    Ok(opened) => (opened?, false),
+                    Err(_) => return Err(IntegrationError::Timeout),
+                },
             };
             conn.begin(head, body.take().map(|body| (body, framing)));
-            match std::future::poll_fn(|cx| conn.poll_head(cx, head_request)).await {
-                Ok(head) => return Ok(self.respond(key, conn, head)),
+            let exchange = std::future::poll_fn(|cx| match conn.poll_head(cx, head_request) {
+                Poll::Ready(result) => Poll::Ready(Some(result)),
+                Poll::Pending => conn.poll_deadline(cx, deadline).map(|()| None),
+            });
+            match exchange.await {
+                Some(Ok(head)) => return Ok(self.respond(key, conn, head)),
                 // A pooled connection the backend had closed: the request
                 // can be sent again without having been seen twice.
-                Err(ExchangeError::Closed(_)) if reused && replayable => continue,
-                Err(e) => return Err(IntegrationError::Failure(e.to_string())),
+                Some(Err(ExchangeError::Closed(_))) if reused && replayable => continue,
+                Some(Err(e)) => return Err(IntegrationError::Failure(e.to_string())),
+                None => return Err(IntegrationError::Timeout),
             }
         }
     }
