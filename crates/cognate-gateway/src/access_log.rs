@@ -21,6 +21,12 @@ pub struct Entry<'a> {
     pub sub: Option<&'a str>,
 }
 
+/// Whether access log events are recorded; when not, a request skips
+/// gathering what one would say.
+pub fn enabled() -> bool {
+    tracing::enabled!(target: TARGET, tracing::Level::INFO)
+}
+
 /// Writes one access log event.
 pub fn emit(entry: &Entry<'_>) {
     tracing::info!(

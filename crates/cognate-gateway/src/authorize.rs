@@ -99,10 +99,30 @@ impl std::fmt::Debug for CognitoAuthorizer {
 #[derive(Clone)]
 struct Verified {
     claims: Claims,
+    /// Its `token_use`, read once.
+    token_use: TokenUse,
     /// Whether `aud` matches the validation expression (true without one).
     audience_ok: bool,
     /// Remembered until then (epoch seconds): the TTL, never past `exp`.
     until: i64,
+}
+
+/// The kinds of token a user pool issues (`token_use`).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum TokenUse {
+    Id,
+    Access,
+    Other,
+}
+
+impl TokenUse {
+    fn of(claims: &Map<String, Value>) -> TokenUse {
+        match claims.get("token_use").and_then(Value::as_str) {
+            Some("id") => TokenUse::Id,
+            Some("access") => TokenUse::Access,
+            _ => TokenUse::Other,
+        }
+    }
 }
 
 fn unauthorized() -> Reject {
@@ -181,10 +201,9 @@ impl CognitoAuthorizer {
     pub fn inspect(&self, headers: &HeaderMap, now: i64) -> Result<Claims, Reject> {
         let token = self.token(headers)?;
         let verified = self.verify(as_text(token)?, now)?;
-        let token_use = verified.claims.get("token_use").and_then(Value::as_str);
-        match token_use {
-            Some("id") if verified.audience_ok => Ok(verified.claims),
-            Some("access") => Ok(verified.claims),
+        match verified.token_use {
+            TokenUse::Id if verified.audience_ok => Ok(verified.claims),
+            TokenUse::Access => Ok(verified.claims),
             _ => Err(unauthorized()),
         }
     }
@@ -248,6 +267,7 @@ impl CognitoAuthorizer {
             },
         };
         Ok(Verified {
+            token_use: TokenUse::of(&claims),
             claims: Arc::new(claims),
             audience_ok,
             until: exp.min(now.saturating_add(self.ttl_secs)),
@@ -271,11 +291,10 @@ fn as_text(token: &[u8]) -> Result<&str, Reject> {
 
 /// Whether a verified token suits a method with these scopes.
 fn permits(verified: &Verified, scopes: &[String]) -> bool {
-    let token_use = verified.claims.get("token_use").and_then(Value::as_str);
     if scopes.is_empty() {
-        return token_use == Some("id") && verified.audience_ok;
+        return verified.token_use == TokenUse::Id && verified.audience_ok;
     }
-    token_use == Some("access")
+    verified.token_use == TokenUse::Access
         && verified
             .claims
             .get("scope")
@@ -384,6 +403,7 @@ mod tests {
 
     fn verified(until: i64) -> Verified {
         Verified {
+            token_use: TokenUse::Id,
             claims: Arc::new(Map::new()),
             audience_ok: true,
             until,

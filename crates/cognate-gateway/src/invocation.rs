@@ -74,15 +74,15 @@ pub fn recognise(host: Option<&str>, path: &str) -> Option<Invocation> {
     Some(Invocation::new(api_id, stage, parts.next().unwrap_or("")))
 }
 
-/// The API id of a host `{apiId}.execute-api.…` (port ignored).
+/// The API id of a host `{apiId}.execute-api.…` (port ignored). Bytes are
+/// scanned directly: every request's host is checked, most are no match.
 fn host_api_id(host: &str) -> Option<&str> {
-    let host = match host.rsplit_once(':') {
-        Some((name, port)) if port.bytes().all(|b| b.is_ascii_digit()) => name,
-        _ => host,
-    };
-    let (api_id, domain) = host.split_once('.')?;
-    let (label, _) = domain.split_once('.')?;
-    let valid = label.eq_ignore_ascii_case("execute-api")
+    const LABEL: &[u8] = b"execute-api.";
+    let dot = host.bytes().position(|b| b == b'.')?;
+    let (api_id, domain) = (&host[..dot], &host.as_bytes()[dot + 1..]);
+    let valid = domain
+        .get(..LABEL.len())
+        .is_some_and(|label| label.eq_ignore_ascii_case(LABEL))
         && !api_id.is_empty()
         && api_id.bytes().all(|b| b.is_ascii_alphanumeric());
     valid.then_some(api_id)
@@ -90,7 +90,10 @@ fn host_api_id(host: &str) -> Option<&str> {
 
 /// The first segment of `s` and what follows its `/` (empty when none does).
 fn split_segment(s: &str) -> (&str, &str) {
-    s.split_once('/').unwrap_or((s, ""))
+    match s.bytes().position(|b| b == b'/') {
+        Some(i) => (&s[..i], &s[i + 1..]),
+        None => (s, ""),
+    }
 }
 
 #[cfg(test)]
@@ -119,6 +122,10 @@ mod tests {
         );
         assert_eq!(recognise(Some("localhost:4566"), "/prod/pets"), None);
         assert_eq!(recognise(Some("execute-api.localhost"), "/prod/pets"), None);
+        assert_eq!(recognise(Some("127.0.0.1:4566"), "/prod/pets"), None);
+        assert_eq!(recognise(Some("abc.execute-apis.x"), "/prod/pets"), None);
+        assert_eq!(recognise(Some("a-b.execute-api.x"), "/prod/pets"), None);
+        assert_eq!(recognise(Some("abc.execute-api:4566"), "/prod/pets"), None);
     }
 
     #[test]

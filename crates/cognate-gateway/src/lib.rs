@@ -46,7 +46,7 @@ use arc_swap::ArcSwap;
 use axum::body::Body;
 use cognate_apigw::model::LiveConfig;
 use cognate_core::clock::Clock;
-use http::header::{HeaderName, HeaderValue};
+use http::header::HeaderValue;
 use http::{HeaderMap, Request, Response, Uri};
 use http_body_util::Limited;
 use tokio::sync::watch;
@@ -177,11 +177,11 @@ impl Gateway {
         req: Request<Body>,
         client: SocketAddr,
     ) -> Response<Body> {
-        let started = Instant::now();
+        // What only the access log needs, gathered when it records requests.
+        let logged = access_log::enabled().then(|| (Instant::now(), req.method().clone()));
         let table = self.table.load_full();
         let request_id = self.request_ids.next();
         let stage = table.stage(inv.api_id(), inv.stage());
-        let method = req.method().clone();
 
         // An API deployed with its default endpoint off answers nothing else.
         let admitted = if stage.is_some_and(|s| s.endpoint_disabled) {
@@ -192,6 +192,7 @@ impl Gateway {
         // The claims outlive the request for the access log (a shared Arc).
         let claims = admitted
             .as_ref()
+            .filter(|_| logged.is_some())
             .and_then(|a| a.as_ref().ok())
             .and_then(|a| a.claims.clone());
         let mut response = match admitted {
@@ -220,23 +221,23 @@ impl Gateway {
         };
 
         if let Ok(id) = HeaderValue::from_str(&request_id) {
-            response
-                .headers_mut()
-                .insert(HeaderName::from_static(REQUEST_ID_HEADER), id);
+            response.headers_mut().insert(REQUEST_ID_HEADER, id);
         }
-        access_log::emit(&access_log::Entry {
-            request_id: &request_id,
-            api_id: inv.api_id(),
-            stage: inv.stage(),
-            method: method.as_str(),
-            path: inv.path(),
-            status: response.status().as_u16(),
-            latency_us: started.elapsed().as_micros().try_into().unwrap_or(u64::MAX),
-            sub: claims
-                .as_ref()
-                .and_then(|c| c.get("sub"))
-                .and_then(|s| s.as_str()),
-        });
+        if let Some((started, method)) = logged {
+            access_log::emit(&access_log::Entry {
+                request_id: &request_id,
+                api_id: inv.api_id(),
+                stage: inv.stage(),
+                method: method.as_str(),
+                path: inv.path(),
+                status: response.status().as_u16(),
+                latency_us: started.elapsed().as_micros().try_into().unwrap_or(u64::MAX),
+                sub: claims
+                    .as_ref()
+                    .and_then(|c| c.get("sub"))
+                    .and_then(|s| s.as_str()),
+            });
+        }
         response
     }
 

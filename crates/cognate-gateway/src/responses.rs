@@ -17,7 +17,7 @@ use http::header::{HeaderName, HeaderValue, CONTENT_TYPE};
 use http::{HeaderMap, Response, StatusCode};
 
 /// The `x-amzn-RequestId` header every response carries.
-pub const REQUEST_ID_HEADER: &str = "x-amzn-requestid";
+pub const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-amzn-requestid");
 /// The `x-amzn-ErrorType` header every gateway response carries.
 pub const ERROR_TYPE_HEADER: &str = "x-amzn-errortype";
 
@@ -459,7 +459,7 @@ impl GatewayResponses {
             HeaderValue::from_static(reject.kind.error_type()),
         );
         if let Ok(id) = HeaderValue::from_str(ctx.request_id) {
-            headers.insert(HeaderName::from_static(REQUEST_ID_HEADER), id);
+            headers.insert(REQUEST_ID_HEADER, id);
         }
         for (name, source) in custom.map(|c| c.headers.as_slice()).unwrap_or_default() {
             if let Some(value) = source.value(reject, ctx) {
