@@ -61,6 +61,11 @@ pub async fn serve(
     let mut http = http1::Builder::new();
     http.keep_alive(true);
     http.header_read_timeout(HEADER_READ_TIMEOUT);
+    // A client may shut down its side once its request is sent and still
+    // get the answer. It also spares a read of the connection while each
+    // request is served (hyper's check for that shutdown), which would take
+    // a new read buffer every time: the old one is held by the request.
+    http.half_close(true);
     // A response's head and a small body go out as one buffer.
     http.writev(false);
     loop {

@@ -13,11 +13,20 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::time::Instant;
 
-/// The listener with a control plane that answers `GET /ping` with `pong`.
+/// The listener with a control plane that answers `GET /ping` with `pong`,
+/// and `GET /slow-ping` too, a second later.
 async fn listen() -> std::net::SocketAddr {
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("addr");
-    let control = Router::new().route("/ping", get(|| async { "pong" }));
+    let control = Router::new()
+        .route("/ping", get(|| async { "pong" }))
+        .route(
+            "/slow-ping",
+            get(|| async {
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                "pong"
+            }),
+        );
     let gateway = Harness::new().gw;
     tokio::spawn(serve(listener, gateway, control, std::future::pending()));
     addr
@@ -123,4 +132,19 @@ fn assert_closed_after_timeout(idle_from: Instant) {
         idle >= HEADER_READ_TIMEOUT && idle < HEADER_READ_TIMEOUT + Duration::from_secs(1),
         "closed after {idle:?} idle"
     );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_client_that_shuts_down_its_side_after_the_request_still_gets_the_answer() {
+    let addr = listen().await;
+    let mut stream = connect_and_send(
+        addr,
+        b"GET /slow-ping HTTP/1.1\r\nhost: localhost\r\nconnection: close\r\n\r\n",
+    )
+    .await;
+    stream.shutdown().await.expect("shut down the sending side");
+
+    let answer = read_until_closed(&mut stream).await;
+
+    assert_pong(&answer);
 }
