@@ -47,7 +47,7 @@ use axum::body::Body;
 use cognate_apigw::model::LiveConfig;
 use cognate_core::clock::Clock;
 use http::header::HeaderValue;
-use http::{HeaderMap, Request, Response, Uri};
+use http::{HeaderMap, Request, Response};
 use http_body_util::Limited;
 use tokio::sync::watch;
 
@@ -312,14 +312,6 @@ impl Gateway {
             Ok(integration) => integration,
             Err(_) => return reject(Reject::new(ResponseType::ApiConfigurationError)),
         };
-        let req = match backend_uri(inv.path(), req.uri()) {
-            Ok(uri) => {
-                let (mut parts, body) = req.into_parts();
-                parts.uri = uri;
-                Request::from_parts(parts, body)
-            }
-            Err(_) => return reject(Reject::new(ResponseType::MissingAuthenticationToken)),
-        };
         let ctx = InvocationContext {
             request_id,
             api_id: inv.api_id(),
@@ -355,19 +347,6 @@ impl Gateway {
             }
         }
     }
-}
-
-/// The request's URI as the integration sees it: the path after the stage
-/// and the query string.
-fn backend_uri(path: &str, original: &Uri) -> Result<Uri, http::uri::InvalidUri> {
-    let query = original.query();
-    let mut uri = String::with_capacity(path.len() + query.map_or(0, |q| q.len() + 1));
-    uri.push_str(path);
-    if let Some(q) = query {
-        uri.push('?');
-        uri.push_str(q);
-    }
-    Uri::try_from(uri)
 }
 
 /// Renders a gateway response with the stage's customisations (the

@@ -16,11 +16,12 @@ use tokio::sync::mpsc;
 // ---- HTTP_PROXY ----------------------------------------------------------
 
 #[tokio::test]
-async fn proxy_forwards_an_extension_method_path_query_and_headers() {
+async fn proxy_forwards_an_extension_method_path_query_and_headers_with_the_backends_host() {
     let backend = Backend::start().await;
     let i = integration("HTTP_PROXY", &backend.url("/pets"));
     let ctx = Ctx::new("/pets", "ANY");
     let req = request("PURCHASE", "/pets?a=1&b=two%20words")
+        .header("host", "abc123.execute-api.localhost:4566")
         .header("authorization", "Bearer eyJ.token")
         .header("x-custom", "one")
         .body(Body::empty())

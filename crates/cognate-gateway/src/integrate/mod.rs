@@ -249,8 +249,9 @@ impl Integrator {
         }
     }
 
-    /// Runs one integration for `req` (the client's request: method, URI with
-    /// the path *after* the stage, headers, streaming body).
+    /// Runs one integration for `req` (the client's request: method,
+    /// headers, streaming body; of its URI only the query string is read,
+    /// the path having been routed into `ctx`).
     pub async fn invoke(
         &self,
         integration: &CompiledIntegration,

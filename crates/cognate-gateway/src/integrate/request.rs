@@ -143,7 +143,8 @@ impl HttpTarget {
         let mut headers = if self.proxy {
             let mut headers = client_headers;
             strip_hop_by_hop(&mut headers);
-            headers.remove(HOST);
+            // The backend's host in place of the client's (one lookup).
+            headers.insert(HOST, destination.origin.host.clone());
             headers.remove(EXPECT);
             headers
         } else {
