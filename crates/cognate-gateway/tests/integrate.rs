@@ -22,6 +22,7 @@ async fn proxy_forwards_an_extension_method_path_query_and_headers_with_the_back
     let ctx = Ctx::new("/pets", "ANY");
     let req = request("PURCHASE", "/pets?a=1&b=two%20words")
         .header("host", "abc123.execute-api.localhost:4566")
+        .header("expect", "100-continue")
         .header("authorization", "Bearer eyJ.token")
         .header("x-custom", "one")
         .body(Body::empty())
@@ -35,6 +36,7 @@ async fn proxy_forwards_an_extension_method_path_query_and_headers_with_the_back
     assert_eq!(header_values(&echo, "authorization"), ["Bearer eyJ.token"]);
     assert_eq!(header_values(&echo, "x-custom"), ["one"]);
     assert_eq!(header_values(&echo, "host"), [backend.addr.to_string()]);
+    assert!(header_values(&echo, "expect").is_empty(), "{echo}");
 }
 
 #[tokio::test]

@@ -64,6 +64,22 @@ fn is_hop_by_hop(name: &HeaderName) -> bool {
 /// Appends the client's address to `X-Forwarded-For` (joining any values
 /// the client sent).
 pub(crate) fn append_forwarded_for(headers: &mut HeaderMap, client: IpAddr) {
+    // Most requests carry none: a look at the few names they have settles
+    // that without hashing one.
+    if !headers.keys().any(|name| *name == X_FORWARDED_FOR) {
+        let value = match client {
+            IpAddr::V4(v4) => {
+                let mut text = [0u8; MAX_V4_LEN];
+                let len = write_v4(&mut text, v4);
+                HeaderValue::from_bytes(&text[..len])
+            }
+            IpAddr::V6(v6) => HeaderValue::from_str(&v6.to_string()),
+        };
+        if let Ok(value) = value {
+            headers.insert(X_FORWARDED_FOR, value);
+        }
+        return;
+    }
     let mut chain = String::with_capacity(64);
     for value in headers.get_all(&X_FORWARDED_FOR) {
         if let Ok(text) = value.to_str() {
@@ -77,22 +93,38 @@ pub(crate) fn append_forwarded_for(headers: &mut HeaderMap, client: IpAddr) {
     }
 }
 
+/// The longest IPv4 address in dotted decimal.
+const MAX_V4_LEN: usize = 15;
+
+/// Writes `ip` in dotted decimal to the start of `out`; its length.
+fn write_v4(out: &mut [u8; MAX_V4_LEN], ip: std::net::Ipv4Addr) -> usize {
+    let mut len = 0;
+    for (i, octet) in ip.octets().into_iter().enumerate() {
+        let mut put = |b: u8| {
+            out[len] = b;
+            len += 1;
+        };
+        if i > 0 {
+            put(b'.');
+        }
+        if octet >= 100 {
+            put(b'0' + octet / 100);
+        }
+        if octet >= 10 {
+            put(b'0' + octet / 10 % 10);
+        }
+        put(b'0' + octet % 10);
+    }
+    len
+}
+
 /// Writes an address as `Display` does; IPv4 without the formatter.
 fn push_ip(out: &mut String, ip: IpAddr) {
     match ip {
         IpAddr::V4(v4) => {
-            for (i, octet) in v4.octets().into_iter().enumerate() {
-                if i > 0 {
-                    out.push('.');
-                }
-                if octet >= 100 {
-                    out.push(char::from(b'0' + octet / 100));
-                }
-                if octet >= 10 {
-                    out.push(char::from(b'0' + octet / 10 % 10));
-                }
-                out.push(char::from(b'0' + octet % 10));
-            }
+            let mut text = [0u8; MAX_V4_LEN];
+            let len = write_v4(&mut text, v4);
+            out.extend(text[..len].iter().map(|&b| char::from(b)));
         }
         IpAddr::V6(v6) => {
             use std::fmt::Write as _;
@@ -180,6 +212,9 @@ mod tests {
         let mut headers = HeaderMap::new();
         append_forwarded_for(&mut headers, IpAddr::V4(Ipv4Addr::new(10, 0, 0, 1)));
         assert_eq!(headers[&X_FORWARDED_FOR], "10.0.0.1");
+        let mut first = HeaderMap::new();
+        append_forwarded_for(&mut first, "2001:db8::7".parse().expect("v6"));
+        assert_eq!(first[&X_FORWARDED_FOR], "2001:db8::7");
         headers.append(X_FORWARDED_FOR, HeaderValue::from_static("1.1.1.1"));
         append_forwarded_for(&mut headers, IpAddr::V4(Ipv4Addr::new(10, 0, 0, 2)));
         assert_eq!(headers[&X_FORWARDED_FOR], "10.0.0.1, 1.1.1.1, 10.0.0.2");
