@@ -267,6 +267,21 @@ async fn get_within(
     Ok((status, String::from_utf8_lossy(&body).into_owned()))
 }
 
+/// Asserts that `/stall` through an integration with this timeoutInMillis
+/// is a timeout; how long that took.
+async fn stall_until_timeout(
+    integrator: &Integrator,
+    backend: &Numbered,
+    timeout_in_millis: i64,
+) -> Duration {
+    let started = tokio::time::Instant::now();
+    let err = get_within(integrator, backend, "/stall", timeout_in_millis)
+        .await
+        .expect_err("times out");
+    assert!(matches!(err, IntegrationError::Timeout), "{err:?}");
+    started.elapsed()
+}
+
 #[tokio::test(start_paused = true)]
 async fn a_kept_alive_connection_times_out_at_a_deadline_earlier_than_its_last() {
     let backend = Numbered::start().await;
@@ -275,12 +290,7 @@ async fn a_kept_alive_connection_times_out_at_a_deadline_earlier_than_its_last()
     assert_eq!(answered.expect("answered"), (StatusCode::OK, "1".into()));
     // The same connection, now with 100 ms: the timeout comes at 100 ms,
     // not at the 29 s the connection's last request had.
-    let started = tokio::time::Instant::now();
-    let err = get_within(&integrator, &backend, "/stall", 100)
-        .await
-        .expect_err("times out");
-    assert!(matches!(err, IntegrationError::Timeout), "{err:?}");
-    let waited = started.elapsed();
+    let waited = stall_until_timeout(&integrator, &backend, 100).await;
     assert!(
         waited >= Duration::from_millis(100) && waited < Duration::from_secs(1),
         "{waited:?}"
@@ -297,12 +307,7 @@ async fn a_kept_alive_connection_answers_past_the_deadline_its_last_request_had(
     // 300 ms for the answer: past the first request's 100 ms, within 2 s.
     let answered = get_within(&integrator, &backend, "/slow", 2_000).await;
     assert_eq!(answered.expect("answered"), (StatusCode::OK, "1".into()));
-    let started = tokio::time::Instant::now();
-    let err = get_within(&integrator, &backend, "/stall", 2_000)
-        .await
-        .expect_err("times out");
-    assert!(matches!(err, IntegrationError::Timeout), "{err:?}");
-    let waited = started.elapsed();
+    let waited = stall_until_timeout(&integrator, &backend, 2_000).await;
     assert!(
         waited >= Duration::from_secs(2) && waited < Duration::from_secs(3),
         "{waited:?}"
