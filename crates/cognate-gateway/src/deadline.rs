@@ -11,7 +11,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::task::{ready, Context, Poll};
+use std::task::{Context, Poll, Waker};
 
 use tokio::time::{Instant, Sleep};
 
@@ -20,6 +20,11 @@ use tokio::time::{Instant, Sleep};
 pub(crate) struct Deadline {
     /// Made on first use.
     timer: Option<Pin<Box<Sleep>>>,
+    /// The waker the armed timer will wake, once it has been polled since it
+    /// was last set. While it is the caller's, a poll that finds the timer
+    /// not yet fired has nothing to do: the timer's own poll (coop budget,
+    /// waker registration) is skipped.
+    waker: Option<Waker>,
 }
 
 impl Deadline {
@@ -31,13 +36,24 @@ impl Deadline {
             .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(deadline)));
         if deadline < timer.deadline() {
             timer.as_mut().reset(deadline);
+            self.waker = None;
+        } else if !timer.is_elapsed()
+            && self.waker.as_ref().is_some_and(|w| w.will_wake(cx.waker()))
+        {
+            return Poll::Pending;
         }
         loop {
-            ready!(timer.as_mut().poll(cx));
+            if timer.as_mut().poll(cx).is_pending() {
+                if !self.waker.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
+                    self.waker = Some(cx.waker().clone());
+                }
+                return Poll::Pending;
+            }
             if timer.deadline() >= deadline {
                 return Poll::Ready(());
             }
             timer.as_mut().reset(deadline);
+            self.waker = None;
         }
     }
 }
@@ -62,6 +78,29 @@ mod tests {
             assert_eq!(Instant::now(), at, "{ms} ms");
         }
         assert_eq!(start.elapsed(), Duration::from_millis(2_950));
+    }
+
+    /// A pooled connection's deadline is waited on by one request's task,
+    /// then by another's: the timer wakes the one waiting now.
+    #[tokio::test(start_paused = true)]
+    async fn a_deadline_waited_on_from_another_task_wakes_that_task() {
+        let at = Instant::now() + Duration::from_millis(100);
+        let mut deadline = Deadline::default();
+        let mut deadline = tokio::spawn(async move {
+            std::future::poll_fn(|cx| {
+                assert!(deadline.poll_until(cx, at).is_pending());
+                Poll::Ready(())
+            })
+            .await;
+            deadline
+        })
+        .await
+        .expect("first task");
+        let woken = tokio::spawn(async move {
+            let waited = tokio::time::timeout(Duration::from_secs(1), until(&mut deadline, at));
+            waited.await.map(|()| Instant::now())
+        });
+        assert_eq!(woken.await.expect("second task"), Ok(at));
     }
 
     #[tokio::test(start_paused = true)]

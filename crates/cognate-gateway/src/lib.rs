@@ -44,6 +44,7 @@ use std::time::Instant;
 
 use arc_swap::ArcSwap;
 use axum::body::Body;
+use bytes::Bytes;
 use cognate_apigw::model::LiveConfig;
 use cognate_core::clock::Clock;
 use http::header::HeaderValue;
@@ -99,6 +100,28 @@ fn declared_length(headers: &HeaderMap) -> Option<u64> {
         .get(http::header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse().ok())
+}
+
+/// The client connection a request came on: its address, and that address
+/// written once as an `X-Forwarded-For` value for all of the connection's
+/// requests.
+#[derive(Debug, Clone)]
+pub struct Client {
+    addr: SocketAddr,
+    forwarded_for: Option<HeaderValue>,
+}
+
+impl Client {
+    pub fn new(addr: SocketAddr) -> Client {
+        Client {
+            addr,
+            forwarded_for: integrate::forwarded_value(addr.ip()),
+        }
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
 }
 
 /// A request that passed route, authorize and API key.
@@ -175,7 +198,7 @@ impl Gateway {
         &self,
         inv: Invocation,
         req: Request<Body>,
-        client: SocketAddr,
+        client: &Client,
     ) -> Response<Body> {
         // What only the access log needs, gathered when it records requests.
         let logged = access_log::enabled().then(|| (Instant::now(), req.method().clone()));
@@ -220,9 +243,6 @@ impl Gateway {
             }
         };
 
-        if let Ok(id) = HeaderValue::from_str(&request_id) {
-            response.headers_mut().insert(REQUEST_ID_HEADER, id);
-        }
         if let Some((started, method)) = logged {
             access_log::emit(&access_log::Entry {
                 request_id: &request_id,
@@ -237,6 +257,10 @@ impl Gateway {
                     .and_then(|c| c.get("sub"))
                     .and_then(|s| s.as_str()),
             });
+        }
+        // The id's own bytes become the header value, without a copy.
+        if let Ok(id) = HeaderValue::from_maybe_shared(Bytes::from(request_id.into_bytes())) {
+            response.headers_mut().insert(REQUEST_ID_HEADER, id);
         }
         response
     }
@@ -287,7 +311,7 @@ impl Gateway {
         request_id: &str,
         inv: &Invocation,
         req: Request<Body>,
-        client: SocketAddr,
+        client: &Client,
     ) -> Response<Body> {
         let stage = admitted.stage;
         let method = &stage.methods[admitted.method];
@@ -321,7 +345,8 @@ impl Gateway {
             path_params: &admitted.params,
             stage_variables: &stage.variables,
             claims: admitted.claims.as_deref(),
-            source_ip: client.ip(),
+            source_ip: client.addr.ip(),
+            forwarded_for: client.forwarded_for.as_ref(),
             api_key_id: admitted.api_key_id,
         };
         match self.integrator.invoke(integration, &ctx, req).await {

@@ -246,8 +246,12 @@ fn walk<'t, T>(
     None
 }
 
-/// Percent-decodes one path segment (invalid UTF-8 is replaced).
+/// Percent-decodes one path segment (invalid UTF-8 is replaced). Most
+/// segments have nothing to decode and are borrowed as they are.
 fn decode(segment: &str) -> Cow<'_, str> {
+    if !segment.as_bytes().contains(&b'%') {
+        return Cow::Borrowed(segment);
+    }
     percent_encoding::percent_decode_str(segment).decode_utf8_lossy()
 }
 

@@ -10,6 +10,7 @@ use std::convert::Infallible;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::pin::{pin, Pin};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -26,7 +27,7 @@ use tokio::sync::watch;
 use tower::ServiceExt as _;
 
 use crate::deadline::Deadline;
-use crate::Gateway;
+use crate::{Client, Gateway};
 
 /// How long a connection may take to send a request's head, timed from when
 /// the listener starts waiting for it (so also how long a kept-alive
@@ -38,6 +39,8 @@ pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
 struct Shared {
     gateway: Arc<Gateway>,
     control: Router,
+    /// Set when shutdown begins, before connections are told.
+    stopping: AtomicBool,
 }
 
 /// Serves `listener` until `shutdown` resolves, then stops accepting, lets
@@ -49,11 +52,17 @@ pub async fn serve(
     control: Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let shared = Arc::new(Shared { gateway, control });
+    let shared = Arc::new(Shared {
+        gateway,
+        control,
+        stopping: AtomicBool::new(false),
+    });
     // Dropped when `shutdown` resolves: connections watch for that.
     let (stop_tx, stop_rx) = watch::channel(());
+    let flag = shared.clone();
     tokio::spawn(async move {
         shutdown.await;
+        flag.stopping.store(true, Ordering::Release);
         drop(stop_rx);
     });
     // Every connection holds a receiver; all gone means all closed.
@@ -109,22 +118,34 @@ async fn connection(
     if let Err(e) = tcp.set_nodelay(true) {
         tracing::debug!(error = %e, "cannot set TCP_NODELAY");
     }
+    let flag = shared.clone();
+    let scope = Arc::new(ConnectionScope {
+        shared,
+        client: Client::new(client),
+    });
     let service = hyper::service::service_fn(move |req: Request<Incoming>| {
-        let shared = shared.clone();
-        async move { Ok::<_, Infallible>(dispatch(&shared, req, client).await) }
+        let scope = scope.clone();
+        async move { Ok::<_, Infallible>(dispatch(&scope, req).await) }
     });
     let mut conn = pin!(http.serve_connection(TokioIo::new(tcp), service));
     let mut stopping = pin!(stop.closed());
-    loop {
-        tokio::select! {
-            result = conn.as_mut() => {
-                if let Err(e) = result {
-                    tracing::trace!(error = %e, "connection ended with an error");
-                }
-                return;
+    // `stopping` is polled once to register this task, and again only after
+    // shutdown began (the wake-up may be from it): not on every wake-up of
+    // the connection, which would cost a lock per poll.
+    let (mut registered, mut stopped) = (false, false);
+    let result = std::future::poll_fn(|cx| {
+        if !stopped && (!registered || flag.stopping.load(Ordering::Acquire)) {
+            registered = true;
+            if stopping.as_mut().poll(cx).is_ready() {
+                stopped = true;
+                conn.as_mut().graceful_shutdown();
             }
-            _ = &mut stopping => conn.as_mut().graceful_shutdown(),
         }
+        conn.as_mut().poll(cx)
+    })
+    .await;
+    if let Err(e) = result {
+        tracing::trace!(error = %e, "connection ended with an error");
     }
 }
 
@@ -171,9 +192,16 @@ impl Future for DeadlineSleep {
 
 impl hyper::rt::Sleep for DeadlineSleep {}
 
+/// What a connection's requests are served by, and where they come from.
+struct ConnectionScope {
+    shared: Arc<Shared>,
+    client: Client,
+}
+
 /// One request: the gateway's when it is for a deployed stage, else the
 /// control plane's (which sees the client address as `ConnectInfo`).
-async fn dispatch(shared: &Shared, req: Request<Incoming>, client: SocketAddr) -> Response<Body> {
+async fn dispatch(scope: &ConnectionScope, req: Request<Incoming>) -> Response<Body> {
+    let shared = &scope.shared;
     match shared.gateway.recognise(&req) {
         Some(invocation) => {
             let req = req.map(|body| {
@@ -183,11 +211,12 @@ async fn dispatch(shared: &Shared, req: Request<Incoming>, client: SocketAddr) -
                     Body::new(body)
                 }
             });
-            shared.gateway.handle(invocation, req, client).await
+            shared.gateway.handle(invocation, req, &scope.client).await
         }
         None => {
             let mut req = req.map(Body::new);
-            req.extensions_mut().insert(ConnectInfo(client));
+            req.extensions_mut()
+                .insert(ConnectInfo(scope.client.addr()));
             match shared.control.clone().oneshot(req).await {
                 Ok(response) => response,
                 Err(never) => match never {},

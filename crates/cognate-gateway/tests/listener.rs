@@ -11,11 +11,19 @@ use cognate_gateway::serve::{serve, HEADER_READ_TIMEOUT};
 use common::Harness;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
+use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
 /// The listener with a control plane that answers `GET /ping` with `pong`,
 /// and `GET /slow-ping` too, a second later.
 async fn listen() -> std::net::SocketAddr {
+    listen_until(std::future::pending()).await.0
+}
+
+/// [`listen`] until `shutdown` resolves; the server's task.
+async fn listen_until(
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> (std::net::SocketAddr, JoinHandle<std::io::Result<()>>) {
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("addr");
     let control = Router::new()
@@ -28,8 +36,8 @@ async fn listen() -> std::net::SocketAddr {
             }),
         );
     let gateway = Harness::new().gw;
-    tokio::spawn(serve(listener, gateway, control, std::future::pending()));
-    addr
+    let server = tokio::spawn(serve(listener, gateway, control, shutdown));
+    (addr, server)
 }
 
 /// A connection to `addr` that has sent `bytes`.
@@ -147,4 +155,35 @@ async fn a_client_that_shuts_down_its_side_after_the_request_still_gets_the_answ
     let answer = read_until_closed(&mut stream).await;
 
     assert_pong(&answer);
+}
+
+#[tokio::test(start_paused = true)]
+async fn at_shutdown_idle_connections_close_at_once_and_the_request_in_flight_is_answered() {
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let (addr, server) = listen_until(async {
+        let _ = stopped.await;
+    })
+    .await;
+    let mut idle = connect_and_send(addr, PING).await;
+    assert_pong(&read_answer(&mut idle).await);
+    let mut busy =
+        connect_and_send(addr, b"GET /slow-ping HTTP/1.1\r\nhost: localhost\r\n\r\n").await;
+    // The slow request reaches its handler.
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let started = Instant::now();
+
+    stop.send(()).expect("the server is listening");
+
+    assert_eq!(read_until_closed(&mut idle).await, "");
+    assert!(
+        started.elapsed() < Duration::from_millis(100),
+        "the idle connection closed after {:?}",
+        started.elapsed()
+    );
+    assert_pong(&read_until_closed(&mut busy).await);
+    tokio::time::timeout(Duration::from_secs(5), server)
+        .await
+        .expect("the server stops once its connections have closed")
+        .expect("the server task")
+        .expect("serve");
 }

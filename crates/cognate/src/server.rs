@@ -281,7 +281,8 @@ impl tower::Service<Request> for Frontend {
                     .map(|c| c.0)
                     .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 0)));
                 let gateway = self.gateway.clone();
-                Box::pin(async move { Ok(gateway.handle(invocation, req, client).await) })
+                let client = cognate_gateway::Client::new(client);
+                Box::pin(async move { Ok(gateway.handle(invocation, req, &client).await) })
             }
             None => {
                 let control = self.control.clone();

@@ -70,8 +70,7 @@ impl Upstream {
         insecure: bool,
         timeout: Duration,
     ) -> Result<Response<Body>, IntegrationError> {
-        let deadline = tokio::time::Instant::now() + timeout;
-        self.pool.send(origin, req, insecure, deadline).await
+        self.pool.send(origin, req, insecure, timeout).await
     }
 }
 

@@ -12,6 +12,7 @@ use std::task::{ready, Context, Poll, Waker};
 
 use axum::body::Body;
 use bytes::Bytes;
+use http::HeaderMap;
 use hyper::body::Body as _;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
@@ -273,10 +274,12 @@ impl Conn {
 
     /// Drives the exchange until the response head has arrived (interim
     /// 1xx responses are skipped). `head_request`: the request was HEAD.
+    /// The final head's fields go into `room` (see [`h1::parse_head`]).
     pub(crate) fn poll_head(
         &mut self,
         cx: &mut Context<'_>,
         head_request: bool,
+        room: &mut HeaderMap,
     ) -> Poll<Result<ResponseHead, ExchangeError>> {
         if let Poll::Ready(Err(e)) = self.poll_send(cx) {
             // A write that failed may still be followed by an answer (a
@@ -292,7 +295,7 @@ impl Conn {
             let parsed = if held.is_empty() {
                 None
             } else {
-                h1::parse_head(held, head_request)?
+                h1::parse_head(held, head_request, room)?
             };
             if let Some((head, len)) = parsed {
                 self.start += len;

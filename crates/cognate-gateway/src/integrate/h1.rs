@@ -6,6 +6,7 @@
 //! ways: conflicting `Content-Length` values, a malformed chunk size or a
 //! bare LF where CRLF belongs fail the exchange instead of being guessed at.
 
+use std::mem::MaybeUninit;
 use std::ops::Range;
 
 use bytes::Bytes;
@@ -16,8 +17,7 @@ use http::{HeaderMap, Method, StatusCode, Version};
 pub(crate) const MAX_HEAD: usize = 64 * 1024;
 /// The most header fields a response head may have.
 const MAX_HEADERS: usize = 100;
-/// Header fields a response head is first parsed for: most have fewer, and
-/// the room for each must be cleared before parsing.
+/// Header fields a response head is first parsed for: most have fewer.
 const FEW_HEADERS: usize = 24;
 /// The most a chunk-size line or a trailer section may take.
 const MAX_CHUNK_LINE: usize = 4 * 1024;
@@ -132,16 +132,19 @@ pub(crate) struct ResponseHead {
 
 /// Parses a response head at the start of `buf`: `None` while incomplete,
 /// else the head and the bytes it took. `head_request`: the response to a
-/// HEAD request has no body whatever its headers say.
+/// HEAD request has no body whatever its headers say. The fields of a final
+/// (not 1xx) response go into `room`, taken and emptied: a map whose memory
+/// is reused (the request's, once sent) rather than a new one.
 pub(crate) fn parse_head(
     buf: &[u8],
     head_request: bool,
+    room: &mut HeaderMap,
 ) -> Result<Option<(ResponseHead, usize)>, Malformed> {
-    let mut few = [httparse::EMPTY_HEADER; FEW_HEADERS];
-    let parsed = match parse_head_into(buf, head_request, &mut few) {
+    let mut few = [const { MaybeUninit::uninit() }; FEW_HEADERS];
+    let parsed = match parse_head_into(buf, head_request, &mut few, room) {
         Err(Unparsed::TooManyHeaders) => {
-            let mut fields = [httparse::EMPTY_HEADER; MAX_HEADERS];
-            parse_head_into(buf, head_request, &mut fields)
+            let mut fields = [const { MaybeUninit::uninit() }; MAX_HEADERS];
+            parse_head_into(buf, head_request, &mut fields, room)
         }
         parsed => parsed,
     };
@@ -164,14 +167,22 @@ impl From<Malformed> for Unparsed {
     }
 }
 
-/// [`parse_head`] with room for `fields.len()` header fields.
+/// [`parse_head`] with room for `fields.len()` header fields (left
+/// uninitialised until parsed: clearing the room costs more than a short
+/// head's parse).
 fn parse_head_into<'b>(
     buf: &'b [u8],
     head_request: bool,
-    fields: &mut [httparse::Header<'b>],
+    fields: &mut [MaybeUninit<httparse::Header<'b>>],
+    room: &mut HeaderMap,
 ) -> Result<Option<(ResponseHead, usize)>, Unparsed> {
-    let mut response = httparse::Response::new(fields);
-    let len = match response.parse(buf) {
+    let mut response = httparse::Response::new(&mut []);
+    let parsed = httparse::ParserConfig::default().parse_response_with_uninit_headers(
+        &mut response,
+        buf,
+        fields,
+    );
+    let len = match parsed {
         Ok(httparse::Status::Complete(len)) => len,
         Ok(httparse::Status::Partial) if buf.len() >= MAX_HEAD => {
             return Err(Malformed("the response head is too large").into())
@@ -194,7 +205,14 @@ fn parse_head_into<'b>(
     // `Connection` that names no other header concern this connection only
     // and are not kept.
     let copy = Bytes::copy_from_slice(&buf[..len]);
-    let mut headers = HeaderMap::with_capacity(response.headers.len());
+    let mut headers = if status.is_informational() {
+        HeaderMap::new()
+    } else {
+        let mut headers = std::mem::take(room);
+        headers.clear();
+        headers
+    };
+    headers.reserve(response.headers.len());
     let mut length = None;
     let mut chunked = None;
     let mut close = version == Version::HTTP_10;
@@ -408,7 +426,7 @@ mod tests {
     use super::*;
 
     fn head(text: &str) -> Result<Option<(ResponseHead, usize)>, Malformed> {
-        parse_head(text.as_bytes(), false)
+        parse_head(text.as_bytes(), false, &mut HeaderMap::new())
     }
 
     fn framing(text: &str) -> (BodyFraming, bool) {
@@ -468,6 +486,29 @@ mod tests {
     }
 
     #[test]
+    fn a_final_heads_fields_replace_what_the_room_held_and_an_interim_head_leaves_it() {
+        let mut room = HeaderMap::new();
+        room.insert("authorization", HeaderValue::from_static("Bearer t"));
+        let interim = parse_head(b"HTTP/1.1 100 Continue\r\nx-i: 1\r\n\r\n", false, &mut room);
+        let (interim, _) = interim
+            .ok()
+            .flatten()
+            .unwrap_or_else(|| panic!("not parsed"));
+        assert_eq!(interim.headers.len(), 1);
+        assert_eq!(room["authorization"], "Bearer t", "kept for a retry");
+        let text = b"HTTP/1.1 200 OK\r\nx-a: 1\r\ncontent-length: 0\r\n\r\n";
+        let (parsed, _) = parse_head(text, false, &mut room)
+            .ok()
+            .flatten()
+            .unwrap_or_else(|| panic!("not parsed"));
+        assert_eq!(
+            parsed.headers.keys().collect::<Vec<_>>(),
+            ["x-a", "content-length"]
+        );
+        assert!(room.is_empty());
+    }
+
+    #[test]
     fn response_heads_with_up_to_a_hundred_fields_are_read_and_more_fail() {
         let with = |n: usize| {
             let fields: String = (0..n).map(|i| format!("x-f{i}: {i}\r\n")).collect();
@@ -517,10 +558,14 @@ mod tests {
             framing("HTTP/1.0 200 OK\r\ncontent-length: 1\r\n\r\n"),
             (BodyFraming::Length(1), false)
         );
-        let (head_response, _) = parse_head(b"HTTP/1.1 200 OK\r\ncontent-length: 9\r\n\r\n", true)
-            .ok()
-            .flatten()
-            .unwrap_or_else(|| panic!("not parsed"));
+        let (head_response, _) = parse_head(
+            b"HTTP/1.1 200 OK\r\ncontent-length: 9\r\n\r\n",
+            true,
+            &mut HeaderMap::new(),
+        )
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| panic!("not parsed"));
         assert_eq!(head_response.framing, BodyFraming::Empty);
     }
 

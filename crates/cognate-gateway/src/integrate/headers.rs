@@ -61,21 +61,30 @@ fn is_hop_by_hop(name: &HeaderName) -> bool {
         )
 }
 
+/// `client` as an `X-Forwarded-For` value.
+pub fn forwarded_value(client: IpAddr) -> Option<HeaderValue> {
+    match client {
+        IpAddr::V4(v4) => {
+            let mut text = [0u8; MAX_V4_LEN];
+            let len = write_v4(&mut text, v4);
+            HeaderValue::from_bytes(&text[..len]).ok()
+        }
+        IpAddr::V6(v6) => HeaderValue::from_str(&v6.to_string()).ok(),
+    }
+}
+
 /// Appends the client's address to `X-Forwarded-For` (joining any values
-/// the client sent).
-pub(crate) fn append_forwarded_for(headers: &mut HeaderMap, client: IpAddr) {
+/// the client sent). `written`: the address already written as a value
+/// ([`forwarded_value`]), used as it is when the client sent none.
+pub(crate) fn append_forwarded_for(
+    headers: &mut HeaderMap,
+    client: IpAddr,
+    written: Option<&HeaderValue>,
+) {
     // Most requests carry none: a look at the few names they have settles
     // that without hashing one.
     if !headers.keys().any(|name| *name == X_FORWARDED_FOR) {
-        let value = match client {
-            IpAddr::V4(v4) => {
-                let mut text = [0u8; MAX_V4_LEN];
-                let len = write_v4(&mut text, v4);
-                HeaderValue::from_bytes(&text[..len])
-            }
-            IpAddr::V6(v6) => HeaderValue::from_str(&v6.to_string()),
-        };
-        if let Ok(value) = value {
+        if let Some(value) = written.cloned().or_else(|| forwarded_value(client)) {
             headers.insert(X_FORWARDED_FOR, value);
         }
         return;
@@ -210,13 +219,18 @@ mod tests {
     #[test]
     fn forwarded_for_is_appended() {
         let mut headers = HeaderMap::new();
-        append_forwarded_for(&mut headers, IpAddr::V4(Ipv4Addr::new(10, 0, 0, 1)));
+        append_forwarded_for(&mut headers, IpAddr::V4(Ipv4Addr::new(10, 0, 0, 1)), None);
         assert_eq!(headers[&X_FORWARDED_FOR], "10.0.0.1");
         let mut first = HeaderMap::new();
-        append_forwarded_for(&mut first, "2001:db8::7".parse().expect("v6"));
+        append_forwarded_for(&mut first, "2001:db8::7".parse().expect("v6"), None);
         assert_eq!(first[&X_FORWARDED_FOR], "2001:db8::7");
         headers.append(X_FORWARDED_FOR, HeaderValue::from_static("1.1.1.1"));
-        append_forwarded_for(&mut headers, IpAddr::V4(Ipv4Addr::new(10, 0, 0, 2)));
+        let client = IpAddr::V4(Ipv4Addr::new(10, 0, 0, 2));
+        let written = forwarded_value(client);
+        append_forwarded_for(&mut headers, client, written.as_ref());
         assert_eq!(headers[&X_FORWARDED_FOR], "10.0.0.1, 1.1.1.1, 10.0.0.2");
+        let mut again = HeaderMap::new();
+        append_forwarded_for(&mut again, client, written.as_ref());
+        assert_eq!(again[&X_FORWARDED_FOR], "10.0.0.2");
     }
 }

@@ -427,6 +427,7 @@ mod tests {
             stage_variables: &vars,
             claims: Some(&claims),
             source_ip: IpAddr::V4(Ipv4Addr::new(10, 0, 0, 9)),
+            forwarded_for: None,
             api_key_id: None,
         };
         f(&ctx)

@@ -38,6 +38,7 @@ mod response;
 mod template;
 mod uri;
 
+pub use headers::forwarded_value;
 pub use pool::describe as describe_error;
 pub(crate) use response::endpoint_disabled;
 
@@ -48,7 +49,7 @@ use std::time::Duration;
 use axum::body::Body;
 use bytes::Bytes;
 use cognate_apigw::model::Integration;
-use http::header::CONTENT_TYPE;
+use http::header::{HeaderValue, CONTENT_TYPE};
 use http::{Request, Response, StatusCode};
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 use tokio::time::Instant;
@@ -200,6 +201,9 @@ pub struct InvocationContext<'a> {
     /// The verified token's claims when a Cognito authorizer ran.
     pub claims: Option<&'a serde_json::Map<String, serde_json::Value>>,
     pub source_ip: IpAddr,
+    /// `source_ip` already written as an `X-Forwarded-For` value, when it
+    /// was (once per client connection).
+    pub forwarded_for: Option<&'a HeaderValue>,
     /// The API key's id when one was required and presented.
     pub api_key_id: Option<&'a str>,
 }

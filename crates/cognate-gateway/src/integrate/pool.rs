@@ -20,7 +20,7 @@ use std::hash::{BuildHasherDefault, Hash, Hasher};
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::task::{ready, Context, Poll};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use axum::body::Body;
 use bytes::Bytes;
@@ -30,6 +30,7 @@ use http::{Method, Request, Response};
 use hyper::body::{Frame, SizeHint};
 use rustls::pki_types::ServerName;
 use tokio::net::TcpStream;
+use tokio::time::Instant;
 use tokio_rustls::TlsConnector;
 
 use super::conn::{Conn, ExchangeError, Piece, Stream};
@@ -140,7 +141,7 @@ impl Pool {
 
     /// Sends `req` (its URI in origin form: `/path?query`) to `origin` and
     /// returns the response head, or [`IntegrationError::Timeout`] when it
-    /// has not arrived by `deadline`; the body hands the connection back
+    /// has not arrived within `timeout`; the body hands the connection back
     /// when read to its end. `Host` is set from the origin unless `req` has
     /// one.
     pub(crate) async fn send(
@@ -148,8 +149,12 @@ impl Pool {
         origin: Origin,
         req: Request<Body>,
         insecure: bool,
-        deadline: tokio::time::Instant,
+        timeout: Duration,
     ) -> Result<Response<Body>, IntegrationError> {
+        // One reading of the clock serves the deadline and the pool's idle
+        // times.
+        let now = Instant::now();
+        let deadline = now + timeout;
         let (mut parts, body) = req.into_parts();
         if !parts.headers.contains_key(HOST) {
             parts.headers.insert(HOST, origin.host);
@@ -172,12 +177,9 @@ impl Pool {
             Some(body) => hyper::body::Body::size_hint(body).exact(),
         };
         let framing = RequestFraming::for_body(&parts.method, length);
-        let head = |out: &mut Vec<u8>| {
-            h1::encode_head(out, &parts.method, target, &parts.headers, framing)
-        };
         let replayable = body.is_none() && parts.method.is_idempotent();
         loop {
-            let (mut conn, reused) = match self.checkout(&key) {
+            let (mut conn, reused) = match self.checkout(&key, now) {
                 Some(conn) => (conn, true),
                 // Boxed: opening a connection is rare, and its large state
                 // would otherwise be part of every request's future.
@@ -186,13 +188,19 @@ impl Pool {
                     Err(_) => return Err(IntegrationError::Timeout),
                 },
             };
-            conn.begin(head, body.take().map(|body| (body, framing)));
-            let exchange = std::future::poll_fn(|cx| match conn.poll_head(cx, head_request) {
-                Poll::Ready(result) => Poll::Ready(Some(result)),
-                Poll::Pending => conn.poll_deadline(cx, deadline).map(|()| None),
-            });
+            conn.begin(
+                |out| h1::encode_head(out, &parts.method, target, &parts.headers, framing),
+                body.take().map(|body| (body, framing)),
+            );
+            // Once written, the request's header map holds the response's.
+            let room = &mut parts.headers;
+            let exchange =
+                std::future::poll_fn(|cx| match conn.poll_head(cx, head_request, room) {
+                    Poll::Ready(result) => Poll::Ready(Some(result)),
+                    Poll::Pending => conn.poll_deadline(cx, deadline).map(|()| None),
+                });
             match exchange.await {
-                Some(Ok(head)) => return Ok(self.respond(key, conn, head)),
+                Some(Ok(head)) => return Ok(self.respond(key, conn, head, now)),
                 // A pooled connection the backend had closed: the request
                 // can be sent again without having been seen twice.
                 Some(Err(ExchangeError::Closed(_))) if reused && replayable => continue,
@@ -209,18 +217,19 @@ impl Pool {
         key: Key,
         mut conn: Box<Conn>,
         head: ResponseHead,
+        now: Instant,
     ) -> Response<Body> {
         let body = match head.framing {
             BodyFraming::Empty => {
                 if head.keep_alive {
-                    self.release(key, conn);
+                    self.release(key, conn, now);
                 }
                 Body::empty()
             }
             BodyFraming::Length(n) if n <= conn.buffered() as u64 => {
                 let data = conn.take(n as usize);
                 if head.keep_alive {
-                    self.release(key, conn);
+                    self.release(key, conn, now);
                 }
                 Body::from(data)
             }
@@ -240,18 +249,18 @@ impl Pool {
     /// Returns a connection whose exchange has ended to the pool, if it
     /// can carry another: the request was written whole and nothing
     /// follows the response.
-    fn release(&self, key: Key, conn: Box<Conn>) {
+    fn release(&self, key: Key, conn: Box<Conn>, now: Instant) {
         if conn.request_sent() && conn.buffered() == 0 {
-            self.checkin(key, conn);
+            self.checkin(key, conn, now);
         }
     }
 
     /// The most recently used idle connection to `key` that is still open.
-    fn checkout(&self, key: &Key) -> Option<Box<Conn>> {
+    fn checkout(&self, key: &Key, now: Instant) -> Option<Box<Conn>> {
         let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
         let list = idle.get_mut(key)?;
         while let Some(mut entry) = list.pop() {
-            if entry.since.elapsed() >= self.idle_timeout {
+            if now.saturating_duration_since(entry.since) >= self.idle_timeout {
                 // The others have idled longer still.
                 list.clear();
                 return None;
@@ -264,14 +273,13 @@ impl Pool {
     }
 
     /// Puts a connection whose last exchange is complete back.
-    fn checkin(&self, key: Key, conn: Box<Conn>) {
+    fn checkin(&self, key: Key, conn: Box<Conn>, now: Instant) {
         let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
         let list = idle.entry(key).or_default();
-        let now = Instant::now();
         // The oldest are first: drop the ones that idled too long.
         let expired = list
             .iter()
-            .take_while(|e| now.duration_since(e.since) >= self.idle_timeout)
+            .take_while(|e| now.saturating_duration_since(e.since) >= self.idle_timeout)
             .count();
         list.drain(..expired);
         if list.len() < self.max_idle_per_host {
@@ -368,7 +376,7 @@ impl PooledBody {
     /// The body has ended: the connection goes home or is closed.
     fn finish(&mut self) {
         if let (Some(conn), Some((key, pool))) = (self.conn.take(), self.home.take()) {
-            pool.release(key, conn);
+            pool.release(key, conn, Instant::now());
         }
     }
 

@@ -157,7 +157,7 @@ impl HttpTarget {
             }
             headers
         };
-        append_forwarded_for(&mut headers, ctx.source_ip);
+        append_forwarded_for(&mut headers, ctx.source_ip, ctx.forwarded_for);
         for (name, value) in mapped_headers {
             headers.insert(name, value);
         }

@@ -317,6 +317,7 @@ mod tests {
             stage_variables: &vars,
             claims: Some(&claims),
             source_ip: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            forwarded_for: None,
             api_key_id: None,
         };
         let mut headers = HeaderMap::new();

@@ -136,7 +136,10 @@ impl Harness {
         }
         let req = req.body(Body::empty()).expect("request");
         let client: SocketAddr = "127.0.0.1:50000".parse().expect("addr");
-        let response = self.gw.handle(inv, req, client).await;
+        let response = self
+            .gw
+            .handle(inv, req, &cognate_gateway::Client::new(client))
+            .await;
         Reply::read(response).await
     }
 }

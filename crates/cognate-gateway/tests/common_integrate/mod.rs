@@ -171,6 +171,7 @@ impl Ctx {
             stage_variables: &self.stage_variables,
             claims: self.claims.as_ref(),
             source_ip: self.source_ip,
+            forwarded_for: None,
             api_key_id: None,
         }
     }
