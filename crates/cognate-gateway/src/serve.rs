@@ -118,13 +118,13 @@ async fn connection(
     if let Err(e) = tcp.set_nodelay(true) {
         tracing::debug!(error = %e, "cannot set TCP_NODELAY");
     }
-    let flag = shared.clone();
     let scope = Arc::new(ConnectionScope {
         shared,
         client: Client::new(client),
     });
+    let served = scope.clone();
     let service = hyper::service::service_fn(move |req: Request<Incoming>| {
-        let scope = scope.clone();
+        let scope = served.clone();
         async move { Ok::<_, Infallible>(dispatch(&scope, req).await) }
     });
     let mut conn = pin!(http.serve_connection(TokioIo::new(tcp), service));
@@ -134,7 +134,7 @@ async fn connection(
     // the connection, which would cost a lock per poll.
     let (mut registered, mut stopped) = (false, false);
     let result = std::future::poll_fn(|cx| {
-        if !stopped && (!registered || flag.stopping.load(Ordering::Acquire)) {
+        if !stopped && (!registered || scope.shared.stopping.load(Ordering::Acquire)) {
             registered = true;
             if stopping.as_mut().poll(cx).is_ready() {
                 stopped = true;
