@@ -69,6 +69,19 @@ def test_get_pets_with_id_token_reaches_backend_with_claims(pets, world, id_toke
     assert resp.headers["X-Backend"] == "echo"
 
 
+def test_backend_server_date_and_length_arrive_as_x_amzn_remapped_headers(pets, id_token):
+    # API Gateway answers with its own Date and Content-Length and passes the
+    # backend's (and its Server) on renamed.
+    resp = pets.call("GET", "/pets", id_token)
+    assert resp.status_code == 200, resp.text
+    assert resp.headers["x-amzn-Remapped-Server"].startswith("BaseHTTP/")
+    assert "Server" not in resp.headers
+    assert resp.headers["x-amzn-Remapped-Content-Length"] == str(len(resp.content))
+    assert resp.headers["Content-Length"] == str(len(resp.content))
+    assert resp.headers["x-amzn-Remapped-Date"].endswith(" GMT")
+    assert resp.headers["Date"].endswith(" GMT")
+
+
 def test_purchase_method_on_pets_is_routed_and_authorized(pets, id_token):
     resp = pets.call("PURCHASE", "/pets", id_token, data=b'{"pet":"rex"}')
     assert resp.status_code == 200, resp.text

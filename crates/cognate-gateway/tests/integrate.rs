@@ -241,6 +241,38 @@ async fn proxy_strips_hop_by_hop_request_headers() {
 }
 
 #[tokio::test]
+async fn proxy_drops_the_request_headers_api_gateway_does_not_forward() {
+    let backend = Backend::start().await;
+    let i = integration("HTTP_PROXY", &backend.url("/echo"));
+    let ctx = Ctx::new("/echo", "GET");
+    let req = request("GET", "/echo")
+        .header("expect", "100-continue")
+        .header("max-forwards", "3")
+        .header("server", "client")
+        .header("via", "1.1 corporate-proxy")
+        .header("www-authenticate", "Basic")
+        .header("content-md5", "Q2hlY2sgSW50ZWdyaXR5IQ==")
+        .header("x-end-to-end", "kept")
+        .body(Body::empty())
+        .expect("request");
+    let echo = json_body(invoke(&i, &ctx, req).await.expect("invoke")).await;
+    for gone in [
+        "expect",
+        "max-forwards",
+        "server",
+        "via",
+        "www-authenticate",
+        "content-md5",
+    ] {
+        assert!(
+            header_values(&echo, gone).is_empty(),
+            "{gone} was forwarded"
+        );
+    }
+    assert_eq!(header_values(&echo, "x-end-to-end"), ["kept"]);
+}
+
+#[tokio::test]
 async fn proxy_strips_hop_by_hop_response_headers_and_keeps_the_rest() {
     let backend = Backend::start().await;
     let i = integration("HTTP_PROXY", &backend.url("/hop"));
@@ -258,6 +290,33 @@ async fn proxy_strips_hop_by_hop_response_headers_and_keeps_the_rest() {
     }
     assert_eq!(headers["x-end-to-end"], "kept");
     assert_eq!(bytes(response).await, Bytes::from_static(b"hop"));
+}
+
+#[tokio::test]
+async fn proxy_passes_the_backends_connection_length_date_and_server_as_x_amzn_remapped_and_drops_via(
+) {
+    let backend = Backend::start().await;
+    let i = integration("HTTP_PROXY", &backend.url("/reserved"));
+    let ctx = Ctx::new("/reserved", "GET");
+    let response = invoke(
+        &i,
+        &ctx,
+        request("GET", "/reserved").body(Body::empty()).expect("r"),
+    )
+    .await
+    .expect("invoke");
+    let headers = response.headers().clone();
+    assert_eq!(headers["x-amzn-remapped-server"], "origin/1.0");
+    assert_eq!(headers["x-amzn-remapped-content-length"], "8");
+    assert_eq!(headers["x-amzn-remapped-connection"], "keep-alive");
+    let date = headers["x-amzn-remapped-date"].to_str().expect("date");
+    assert!(date.ends_with(" GMT"), "{date}");
+    // The gateway's listener writes its own Date and Content-Length.
+    for gone in ["server", "via", "date", "content-length", "connection"] {
+        assert!(!headers.contains_key(gone), "{gone} came back: {headers:?}");
+    }
+    assert_eq!(headers["x-end-to-end"], "kept");
+    assert_eq!(bytes(response).await, Bytes::from_static(b"reserved"));
 }
 
 #[tokio::test]

@@ -200,6 +200,61 @@ async fn http_passthrough_never_refuses_untemplated_content_with_415() {
     );
 }
 
+#[tokio::test]
+async fn http_mapped_headers_that_api_gateway_reserves_arrive_as_x_amzn_remapped() {
+    let backend = Backend::start().await;
+    let mut i = integration("HTTP", &backend.url("/status/200"));
+    i.http_method = Some("GET".into());
+    i.integration_responses = [response(
+        "200",
+        None,
+        &[
+            (
+                "method.response.header.Server",
+                "integration.response.header.x-backend",
+            ),
+            ("method.response.header.WWW-Authenticate", "'Basic'"),
+            ("method.response.header.X-Plain", "'kept'"),
+        ],
+        &[],
+    )]
+    .into_iter()
+    .collect();
+    let ctx = Ctx::new("/r", "GET");
+    let req = request("GET", "/r").body(Body::empty()).expect("r");
+    let response = invoke(&i, &ctx, req).await.expect("invoke");
+    let headers = response.headers();
+    assert_eq!(headers["x-amzn-remapped-server"], "yes");
+    assert_eq!(headers["x-amzn-remapped-www-authenticate"], "Basic");
+    assert_eq!(headers["x-plain"], "kept");
+    assert!(!headers.contains_key("server"));
+    assert!(!headers.contains_key("www-authenticate"));
+}
+
+#[tokio::test]
+async fn mock_mapped_date_is_remapped_and_www_authenticate_is_not() {
+    let mut i = integration("MOCK", "");
+    i.uri = None;
+    i.integration_responses = [response(
+        "200",
+        None,
+        &[
+            ("method.response.header.Date", "'yesterday'"),
+            ("method.response.header.WWW-Authenticate", "'Basic'"),
+        ],
+        &[],
+    )]
+    .into_iter()
+    .collect();
+    let ctx = Ctx::new("/m", "GET");
+    let req = request("GET", "/m").body(Body::empty()).expect("r");
+    let response = invoke(&i, &ctx, req).await.expect("invoke");
+    let headers = response.headers();
+    assert_eq!(headers["x-amzn-remapped-date"], "yesterday");
+    assert_eq!(headers["www-authenticate"], "Basic");
+    assert!(!headers.contains_key("date"));
+}
+
 // ---- MOCK ----------------------------------------------------------------
 
 #[tokio::test]

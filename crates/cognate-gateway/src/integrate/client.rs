@@ -16,6 +16,7 @@ use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{ClientConfig, DigitallySignedStruct, SignatureScheme};
 use tokio_rustls::TlsConnector;
 
+use super::h1::Fields;
 use super::pool::{Connect, Pool};
 use super::uri::Origin;
 use super::{IntegrationError, IntegratorConfig};
@@ -62,15 +63,17 @@ impl Upstream {
     }
 
     /// Sends `req` (its URI in origin form) to `origin` and waits for the
-    /// response head for at most `timeout`.
+    /// response head for at most `timeout`, its fields kept under the names
+    /// `fields` says.
     pub(crate) async fn send(
         &self,
         origin: Origin,
         req: Request<Body>,
         insecure: bool,
         timeout: Duration,
+        fields: Fields,
     ) -> Result<Response<Body>, IntegrationError> {
-        self.pool.send(origin, req, insecure, timeout).await
+        self.pool.send(origin, req, insecure, timeout, fields).await
     }
 }
 

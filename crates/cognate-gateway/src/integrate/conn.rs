@@ -274,11 +274,13 @@ impl Conn {
 
     /// Drives the exchange until the response head has arrived (interim
     /// 1xx responses are skipped). `head_request`: the request was HEAD.
-    /// The final head's fields go into `room` (see [`h1::parse_head`]).
+    /// The final head's fields go into `room` under the names `fields` says
+    /// (see [`h1::parse_head`]).
     pub(crate) fn poll_head(
         &mut self,
         cx: &mut Context<'_>,
         head_request: bool,
+        fields: h1::Fields,
         room: &mut HeaderMap,
     ) -> Poll<Result<ResponseHead, ExchangeError>> {
         if let Poll::Ready(Err(e)) = self.poll_send(cx) {
@@ -295,7 +297,7 @@ impl Conn {
             let parsed = if held.is_empty() {
                 None
             } else {
-                h1::parse_head(held, head_request, room)?
+                h1::parse_head(held, head_request, fields, room)?
             };
             if let Some((head, len)) = parsed {
                 self.start += len;

@@ -10,8 +10,14 @@ use std::mem::MaybeUninit;
 use std::ops::Range;
 
 use bytes::Bytes;
-use http::header::{HeaderName, HeaderValue, CONNECTION, CONTENT_LENGTH, TRANSFER_ENCODING};
+use http::header::{
+    HeaderName, HeaderValue, CONNECTION, CONTENT_LENGTH, DATE, SERVER, TRANSFER_ENCODING, VIA,
+};
 use http::{HeaderMap, Method, StatusCode, Version};
+
+use super::headers::{
+    REMAPPED_CONNECTION, REMAPPED_CONTENT_LENGTH, REMAPPED_DATE, REMAPPED_SERVER,
+};
 
 /// The most a response head may take.
 pub(crate) const MAX_HEAD: usize = 64 * 1024;
@@ -118,6 +124,19 @@ pub(crate) enum BodyFraming {
     UntilClose,
 }
 
+/// Which of a response's fields are kept, and under which names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Fields {
+    /// Each under its own name (less those that concern only the
+    /// connection).
+    AsSent,
+    /// As API Gateway passes a proxied response on: `Connection`,
+    /// `Content-Length`, `Date` and `Server` as `x-amzn-Remapped-<name>`,
+    /// and no `Via`. (The length is still read for the framing, and the
+    /// answer to a HEAD request keeps it under its own name too.)
+    Remapped,
+}
+
 /// A parsed response head.
 #[derive(Debug)]
 pub(crate) struct ResponseHead {
@@ -134,17 +153,19 @@ pub(crate) struct ResponseHead {
 /// else the head and the bytes it took. `head_request`: the response to a
 /// HEAD request has no body whatever its headers say. The fields of a final
 /// (not 1xx) response go into `room`, taken and emptied: a map whose memory
-/// is reused (the request's, once sent) rather than a new one.
+/// is reused (the request's, once sent) rather than a new one; `fields`
+/// says under which names.
 pub(crate) fn parse_head(
     buf: &[u8],
     head_request: bool,
+    fields: Fields,
     room: &mut HeaderMap,
 ) -> Result<Option<(ResponseHead, usize)>, Malformed> {
     let mut few = [const { MaybeUninit::uninit() }; FEW_HEADERS];
-    let parsed = match parse_head_into(buf, head_request, &mut few, room) {
+    let parsed = match parse_head_into(buf, head_request, fields, &mut few, room) {
         Err(Unparsed::TooManyHeaders) => {
-            let mut fields = [const { MaybeUninit::uninit() }; MAX_HEADERS];
-            parse_head_into(buf, head_request, &mut fields, room)
+            let mut room_for_all = [const { MaybeUninit::uninit() }; MAX_HEADERS];
+            parse_head_into(buf, head_request, fields, &mut room_for_all, room)
         }
         parsed => parsed,
     };
@@ -173,14 +194,15 @@ impl From<Malformed> for Unparsed {
 fn parse_head_into<'b>(
     buf: &'b [u8],
     head_request: bool,
-    fields: &mut [MaybeUninit<httparse::Header<'b>>],
+    fields: Fields,
+    parsed_fields: &mut [MaybeUninit<httparse::Header<'b>>],
     room: &mut HeaderMap,
 ) -> Result<Option<(ResponseHead, usize)>, Unparsed> {
     let mut response = httparse::Response::new(&mut []);
     let parsed = httparse::ParserConfig::default().parse_response_with_uninit_headers(
         &mut response,
         buf,
-        fields,
+        parsed_fields,
     );
     let len = match parsed {
         Ok(httparse::Status::Complete(len)) => len,
@@ -216,15 +238,29 @@ fn parse_head_into<'b>(
     let mut length = None;
     let mut chunked = None;
     let mut close = version == Version::HTTP_10;
+    let remap = fields == Fields::Remapped;
     for field in response.headers.iter() {
         let name = HeaderName::from_bytes(field.name.as_bytes())
             .map_err(|_| Malformed("a response header name is invalid"))?;
+        let value = || {
+            let at = field.value.as_ptr() as usize - buf.as_ptr() as usize;
+            HeaderValue::from_maybe_shared(copy.slice(at..at + field.value.len()))
+                .map_err(|_| Malformed("a response header value is invalid"))
+        };
         if name == TRANSFER_ENCODING {
             chunked = Some(last_coding_is_chunked(field.value));
             continue;
         }
         if name == CONTENT_LENGTH {
             length = Some(agree(length.unwrap_or(Ok(None)), field.value));
+            // Remapped, except that the answer to a HEAD request keeps the
+            // length it announces: the client's copy has no body to count.
+            if remap {
+                headers.append(REMAPPED_CONTENT_LENGTH, value()?);
+                if !head_request {
+                    continue;
+                }
+            }
         } else if name == CONNECTION {
             let mut others = false;
             for token in field.value.split(|b| *b == b',').map(<[u8]>::trim_ascii) {
@@ -234,16 +270,28 @@ fn parse_head_into<'b>(
                     others = true;
                 }
             }
+            if remap {
+                headers.append(REMAPPED_CONNECTION, value()?);
+            }
             if !others {
                 continue;
             }
         } else if name.as_str() == "keep-alive" {
             continue;
+        } else if remap {
+            let renamed = if name == DATE {
+                REMAPPED_DATE
+            } else if name == SERVER {
+                REMAPPED_SERVER
+            } else if name == VIA {
+                continue;
+            } else {
+                name
+            };
+            headers.append(renamed, value()?);
+            continue;
         }
-        let at = field.value.as_ptr() as usize - buf.as_ptr() as usize;
-        let value = HeaderValue::from_maybe_shared(copy.slice(at..at + field.value.len()))
-            .map_err(|_| Malformed("a response header value is invalid"))?;
-        headers.append(name, value);
+        headers.append(name, value()?);
     }
     let mut keep_alive = !close;
     let framing = if head_request
@@ -257,6 +305,7 @@ fn parse_head_into<'b>(
         // may be an attempt at smuggling: do not reuse its connection.
         if length.is_some() {
             headers.remove(CONTENT_LENGTH);
+            headers.remove(REMAPPED_CONTENT_LENGTH);
             keep_alive = false;
         }
         if chunked {
@@ -426,7 +475,12 @@ mod tests {
     use super::*;
 
     fn head(text: &str) -> Result<Option<(ResponseHead, usize)>, Malformed> {
-        parse_head(text.as_bytes(), false, &mut HeaderMap::new())
+        parse_head(
+            text.as_bytes(),
+            false,
+            Fields::AsSent,
+            &mut HeaderMap::new(),
+        )
     }
 
     fn framing(text: &str) -> (BodyFraming, bool) {
@@ -489,7 +543,12 @@ mod tests {
     fn a_final_heads_fields_replace_what_the_room_held_and_an_interim_head_leaves_it() {
         let mut room = HeaderMap::new();
         room.insert("authorization", HeaderValue::from_static("Bearer t"));
-        let interim = parse_head(b"HTTP/1.1 100 Continue\r\nx-i: 1\r\n\r\n", false, &mut room);
+        let interim = parse_head(
+            b"HTTP/1.1 100 Continue\r\nx-i: 1\r\n\r\n",
+            false,
+            Fields::AsSent,
+            &mut room,
+        );
         let (interim, _) = interim
             .ok()
             .flatten()
@@ -497,7 +556,7 @@ mod tests {
         assert_eq!(interim.headers.len(), 1);
         assert_eq!(room["authorization"], "Bearer t", "kept for a retry");
         let text = b"HTTP/1.1 200 OK\r\nx-a: 1\r\ncontent-length: 0\r\n\r\n";
-        let (parsed, _) = parse_head(text, false, &mut room)
+        let (parsed, _) = parse_head(text, false, Fields::AsSent, &mut room)
             .ok()
             .flatten()
             .unwrap_or_else(|| panic!("not parsed"));
@@ -561,6 +620,7 @@ mod tests {
         let (head_response, _) = parse_head(
             b"HTTP/1.1 200 OK\r\ncontent-length: 9\r\n\r\n",
             true,
+            Fields::AsSent,
             &mut HeaderMap::new(),
         )
         .ok()
@@ -590,6 +650,63 @@ mod tests {
         .unwrap_or_else(|| panic!("not parsed"));
         assert!(parsed.headers.contains_key("connection"));
         assert!(!parsed.keep_alive);
+    }
+
+    #[test]
+    fn remapped_fields_take_api_gateways_names_and_via_is_dropped() {
+        let text =
+            "HTTP/1.1 200 OK\r\nServer: origin/1.0\r\nDate: Fri, 04 Dec 2026 16:00:00 GMT\r\n\
+                    Content-Length: 2\r\nConnection: keep-alive\r\nVia: 1.1 cache\r\n\
+                    Content-Type: text/plain\r\n\r\nok";
+        let (parsed, _) = parse_head(
+            text.as_bytes(),
+            false,
+            Fields::Remapped,
+            &mut HeaderMap::new(),
+        )
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| panic!("not parsed"));
+        let fields: Vec<(&str, &str)> = parsed
+            .headers
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.to_str().unwrap_or("?")))
+            .collect();
+        assert_eq!(
+            fields,
+            [
+                ("x-amzn-remapped-server", "origin/1.0"),
+                ("x-amzn-remapped-date", "Fri, 04 Dec 2026 16:00:00 GMT"),
+                ("x-amzn-remapped-content-length", "2"),
+                ("x-amzn-remapped-connection", "keep-alive"),
+                ("content-type", "text/plain"),
+            ]
+        );
+        // The length still frames the body, and the connection stays open.
+        assert_eq!(parsed.framing, BodyFraming::Length(2));
+        assert!(parsed.keep_alive);
+        // A `Connection` naming another field is also kept under its own
+        // name, for the proxy to drop both.
+        let text = "HTTP/1.1 200 OK\r\nConnection: x-a\r\nx-a: 1\r\ncontent-length: 0\r\n\r\n";
+        let (parsed, _) = parse_head(
+            text.as_bytes(),
+            false,
+            Fields::Remapped,
+            &mut HeaderMap::new(),
+        )
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| panic!("not parsed"));
+        assert_eq!(parsed.headers["x-amzn-remapped-connection"], "x-a");
+        assert_eq!(parsed.headers["connection"], "x-a");
+        // Read as sent, every field keeps its name.
+        let (parsed, _) =
+            head("HTTP/1.1 200 OK\r\nServer: s\r\nVia: v\r\ncontent-length: 0\r\n\r\n")
+                .ok()
+                .flatten()
+                .unwrap_or_else(|| panic!("not parsed"));
+        let names: Vec<&str> = parsed.headers.keys().map(|k| k.as_str()).collect();
+        assert_eq!(names, ["server", "via", "content-length"]);
     }
 
     #[test]

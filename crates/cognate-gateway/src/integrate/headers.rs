@@ -2,11 +2,52 @@
 
 use std::net::IpAddr;
 
-use http::header::{HeaderName, HeaderValue, CONNECTION};
+use http::header::{
+    HeaderName, HeaderValue, CONNECTION, EXPECT, MAX_FORWARDS, SERVER, VIA, WWW_AUTHENTICATE,
+};
 use http::HeaderMap;
 
 /// The header carrying the chain of client addresses.
 pub(crate) const X_FORWARDED_FOR: HeaderName = HeaderName::from_static("x-forwarded-for");
+
+// A backend's fields that API Gateway renames before a client sees them
+// (the gateway sends its own `Date`, `Content-Length` and `Connection`).
+pub(crate) const REMAPPED_CONNECTION: HeaderName =
+    HeaderName::from_static("x-amzn-remapped-connection");
+pub(crate) const REMAPPED_CONTENT_LENGTH: HeaderName =
+    HeaderName::from_static("x-amzn-remapped-content-length");
+pub(crate) const REMAPPED_DATE: HeaderName = HeaderName::from_static("x-amzn-remapped-date");
+pub(crate) const REMAPPED_SERVER: HeaderName = HeaderName::from_static("x-amzn-remapped-server");
+
+/// Method response headers that reach the client as `x-amzn-Remapped-<name>`
+/// when a MOCK integration's response mappings set them.
+pub(crate) const REMAPPED_AFTER_MOCK: &[&str] = &["connection", "content-length", "date", "server"];
+
+/// The same for an HTTP (not proxy) integration's response mappings.
+pub(crate) const REMAPPED_AFTER_HTTP: &[&str] = &[
+    "connection",
+    "content-length",
+    "date",
+    "server",
+    "authorization",
+    "content-md5",
+    "expect",
+    "host",
+    "max-forwards",
+    "proxy-authenticate",
+    "trailer",
+    "upgrade",
+    "user-agent",
+    "www-authenticate",
+];
+
+/// `name`, or `x-amzn-remapped-<name>` when it is one of `remapped`.
+pub(crate) fn remapped_name(name: HeaderName, remapped: &[&str]) -> HeaderName {
+    if !remapped.contains(&name.as_str()) {
+        return name;
+    }
+    HeaderName::from_bytes(format!("x-amzn-remapped-{}", name.as_str()).as_bytes()).unwrap_or(name)
+}
 
 /// Removes hop-by-hop headers (RFC 9110 §7.6.1): `Connection` and every
 /// header it names, `Keep-Alive`, `Proxy-*`, `TE`, `Trailer`,
@@ -59,6 +100,33 @@ fn is_hop_by_hop(name: &HeaderName) -> bool {
             name,
             "connection" | "keep-alive" | "te" | "trailer" | "transfer-encoding" | "upgrade"
         )
+}
+
+/// Removes the end-to-end headers API Gateway does not forward from a
+/// client's request to an HTTP backend: `Content-MD5`, `Expect`,
+/// `Max-Forwards`, `Server`, `Via` and `WWW-Authenticate`.
+pub(crate) fn strip_not_forwarded(headers: &mut HeaderMap) {
+    // Rarely sent: a look at the names spares lookups by hash.
+    if !headers.keys().any(not_forwarded) {
+        return;
+    }
+    let present: Vec<HeaderName> = headers
+        .keys()
+        .filter(|k| not_forwarded(k))
+        .cloned()
+        .collect();
+    for name in present {
+        headers.remove(name);
+    }
+}
+
+fn not_forwarded(name: &HeaderName) -> bool {
+    *name == EXPECT
+        || *name == MAX_FORWARDS
+        || *name == SERVER
+        || *name == VIA
+        || *name == WWW_AUTHENTICATE
+        || name.as_str() == "content-md5"
 }
 
 /// `client` as an `X-Forwarded-For` value.

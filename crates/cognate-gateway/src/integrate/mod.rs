@@ -55,7 +55,8 @@ use http_body_util::{BodyExt, LengthLimitError, Limited};
 use tokio::time::Instant;
 
 use self::client::Upstream;
-use self::headers::strip_hop_by_hop;
+use self::h1::Fields;
+use self::headers::{strip_hop_by_hop, REMAPPED_AFTER_HTTP, REMAPPED_AFTER_MOCK};
 use self::mapping::ValueView;
 use self::request::{HttpTarget, Payload, RequestTemplates};
 use self::response::{configuration_error, unsupported_media_type, ResponseBody, Responses};
@@ -165,7 +166,14 @@ fn compile_parts(integration: &Integration) -> Result<CompiledIntegration, Compi
                 &integration.request_templates,
                 integration.passthrough_behavior.as_deref(),
             )?,
-            Responses::compile(&integration.integration_responses)?,
+            Responses::compile(
+                &integration.integration_responses,
+                if matches!(plan, Plan::Mock) {
+                    REMAPPED_AFTER_MOCK
+                } else {
+                    REMAPPED_AFTER_HTTP
+                },
+            )?,
         ),
     };
     let timeout = u64::try_from(integration.timeout_in_millis)
@@ -274,8 +282,10 @@ impl Integrator {
         }
     }
 
-    /// HTTP_PROXY: both bodies stream; only hop-by-hop headers are touched
-    /// on the way back.
+    /// HTTP_PROXY: both bodies stream. On the way back hop-by-hop headers
+    /// are dropped, and the backend's `Connection`, `Content-Length`, `Date`
+    /// and `Server` arrive as `x-amzn-Remapped-<name>` beside the gateway's
+    /// own, as API Gateway sends them.
     async fn proxy(
         &self,
         integration: &CompiledIntegration,
@@ -292,6 +302,7 @@ impl Integrator {
                 upstream,
                 integration.insecure_tls,
                 integration.timeout,
+                Fields::Remapped,
             )
             .await?;
         let (mut head, body) = response.into_parts();
@@ -333,7 +344,13 @@ impl Integrator {
         let timeout = deadline.saturating_duration_since(Instant::now());
         let backend = self
             .upstream
-            .send(origin, upstream, integration.insecure_tls, timeout)
+            .send(
+                origin,
+                upstream,
+                integration.insecure_tls,
+                timeout,
+                Fields::AsSent,
+            )
             .await?;
 
         let status = backend.status();

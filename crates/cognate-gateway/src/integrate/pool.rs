@@ -34,7 +34,7 @@ use tokio::time::Instant;
 use tokio_rustls::TlsConnector;
 
 use super::conn::{Conn, ExchangeError, Piece, Stream};
-use super::h1::{self, BodyFraming, Chunked, Malformed, RequestFraming, ResponseHead};
+use super::h1::{self, BodyFraming, Chunked, Fields, Malformed, RequestFraming, ResponseHead};
 use super::uri::Origin;
 use super::IntegrationError;
 
@@ -143,13 +143,14 @@ impl Pool {
     /// returns the response head, or [`IntegrationError::Timeout`] when it
     /// has not arrived within `timeout`; the body hands the connection back
     /// when read to its end. `Host` is set from the origin unless `req` has
-    /// one.
+    /// one. `fields`: the names the response's fields are kept under.
     pub(crate) async fn send(
         self: &Arc<Self>,
         origin: Origin,
         req: Request<Body>,
         insecure: bool,
         timeout: Duration,
+        fields: Fields,
     ) -> Result<Response<Body>, IntegrationError> {
         // One reading of the clock serves the deadline and the pool's idle
         // times.
@@ -195,7 +196,7 @@ impl Pool {
             // Once written, the request's header map holds the response's.
             let room = &mut parts.headers;
             let exchange =
-                std::future::poll_fn(|cx| match conn.poll_head(cx, head_request, room) {
+                std::future::poll_fn(|cx| match conn.poll_head(cx, head_request, fields, room) {
                     Poll::Ready(result) => Poll::Ready(Some(result)),
                     Poll::Pending => conn.poll_deadline(cx, deadline).map(|()| None),
                 });

@@ -5,11 +5,11 @@
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
-use http::header::{HeaderName, HeaderValue, CONTENT_TYPE, EXPECT, HOST};
+use http::header::{HeaderName, HeaderValue, CONTENT_TYPE, HOST};
 use http::request::Parts;
 use http::{HeaderMap, Method};
 
-use super::headers::{append_forwarded_for, strip_hop_by_hop};
+use super::headers::{append_forwarded_for, strip_hop_by_hop, strip_not_forwarded};
 use super::mapping::{RequestTarget, Scope, Source, ValueView};
 use super::template::{Template, TemplateScope};
 use super::uri::{append_query, Destination, ParamValue, UriTemplate};
@@ -145,10 +145,7 @@ impl HttpTarget {
             strip_hop_by_hop(&mut headers);
             // The backend's host in place of the client's (one lookup).
             headers.insert(HOST, destination.origin.host.clone());
-            // Rarely sent: a look at the names spares a lookup by hash.
-            if headers.keys().any(|name| *name == EXPECT) {
-                headers.remove(EXPECT);
-            }
+            strip_not_forwarded(&mut headers);
             headers
         } else {
             let mut headers = HeaderMap::new();

@@ -10,6 +10,7 @@ use http::header::{HeaderName, HeaderValue, ACCEPT, CONTENT_TYPE};
 use http::{HeaderMap, Response, StatusCode};
 use regex::Regex;
 
+use super::headers::remapped_name;
 use super::mapping::{response_target, Scope, Source, ValueView};
 use super::request::HeaderSource;
 use super::template::{Template, TemplateScope};
@@ -41,6 +42,7 @@ impl CompiledResponse {
     fn compile(
         key: &str,
         response: &IntegrationResponse,
+        remapped: &[&str],
     ) -> Result<CompiledResponse, CompileError> {
         let code = if response.status_code.is_empty() {
             key
@@ -65,10 +67,8 @@ impl CompiledResponse {
             let source = Source::parse(from, Scope::Response).ok_or_else(|| {
                 CompileError(format!("invalid mapping expression '{from}' for {to}"))
             })?;
-            headers.push((
-                name.clone(),
-                HeaderSource::new(source, name.as_str()).map_err(CompileError)?,
-            ));
+            let source = HeaderSource::new(source, name.as_str()).map_err(CompileError)?;
+            headers.push((remapped_name(name, remapped), source));
         }
         let mut templates = Vec::new();
         for (content_type, text) in &response.response_templates {
@@ -164,15 +164,18 @@ pub(crate) struct Responses {
 }
 
 impl Responses {
+    /// `remapped`: the header names the method response sends as
+    /// `x-amzn-Remapped-<name>` (they depend on the integration type).
     pub(crate) fn compile(
         responses: &BTreeMap<String, IntegrationResponse>,
+        remapped: &[&str],
     ) -> Result<Responses, CompileError> {
         let mut compiled = Responses::default();
         for (key, response) in responses {
             let index = compiled.list.len();
             compiled
                 .list
-                .push(CompiledResponse::compile(key, response)?);
+                .push(CompiledResponse::compile(key, response, remapped)?);
             match response
                 .selection_pattern
                 .as_deref()
@@ -260,6 +263,7 @@ pub(crate) fn accept(headers: &HeaderMap) -> Option<HeaderValue> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::headers::REMAPPED_AFTER_HTTP;
     use super::*;
 
     fn responses(list: &[(&str, Option<&str>)]) -> Responses {
@@ -274,7 +278,7 @@ mod tests {
                 (code.to_string(), response)
             })
             .collect();
-        Responses::compile(&map).unwrap_or_else(|e| panic!("{e}"))
+        Responses::compile(&map, REMAPPED_AFTER_HTTP).unwrap_or_else(|e| panic!("{e}"))
     }
 
     fn chosen(r: &Responses, status: u16) -> Option<u16> {
@@ -319,7 +323,7 @@ mod tests {
                 ..Default::default()
             },
         )]);
-        assert!(Responses::compile(&bad_pattern).is_err());
+        assert!(Responses::compile(&bad_pattern, REMAPPED_AFTER_HTTP).is_err());
         let bad_code = BTreeMap::from([(
             "abc".to_string(),
             IntegrationResponse {
@@ -327,6 +331,6 @@ mod tests {
                 ..Default::default()
             },
         )]);
-        assert!(Responses::compile(&bad_code).is_err());
+        assert!(Responses::compile(&bad_code, REMAPPED_AFTER_HTTP).is_err());
     }
 }

@@ -29,6 +29,8 @@ use tokio::sync::{mpsc, oneshot};
 /// - `/echo-body`: streams the request body back;
 /// - `/status/{code}`: that status, header `x-backend: yes`, body `{"code": n}`;
 /// - `/hop`: a response carrying hop-by-hop headers;
+/// - `/reserved`: body `reserved` with `Server`, `Via` and `Connection:
+///   keep-alive` (and the `Date` and `Content-Length` every answer has);
 /// - `/stall`: never answers (awaits a oneshot whose sender it keeps);
 /// - anything else: the request as JSON (method, path, query, headers, body).
 pub struct Backend {
@@ -75,6 +77,15 @@ async fn answer(req: Request<Body>, stalled: Stalled) -> Response {
         headers.insert("x-secret", HeaderValue::from_static("1"));
         headers.insert("keep-alive", HeaderValue::from_static("timeout=5"));
         headers.insert("proxy-authenticate", HeaderValue::from_static("Basic"));
+        headers.insert("x-end-to-end", HeaderValue::from_static("kept"));
+        return response;
+    }
+    if path == "/reserved" {
+        let mut response = Response::new(Body::from("reserved"));
+        let headers = response.headers_mut();
+        headers.insert("server", HeaderValue::from_static("origin/1.0"));
+        headers.insert("via", HeaderValue::from_static("1.1 cache"));
+        headers.insert("connection", HeaderValue::from_static("keep-alive"));
         headers.insert("x-end-to-end", HeaderValue::from_static("kept"));
         return response;
     }
