@@ -12,7 +12,8 @@
 
   gateway.py report --out DIR
       Reads DIR/<target>.peak.<round>.txt (wrk --latency output) and
-      DIR/<target>.half.json (oha's JSON output at a constant rate) and prints
+      DIR/<target>.half.json (the constant-rate run: bench/pace's JSON, or oha's
+      --output-format json, which has the same fields) and prints
       a markdown table of each target's best round (requests/s, p50, p99,
       every round's requests/s), the ratios the targets name and the latency
       cognate adds at half of its peak rate (its p99 minus the backend's p99
@@ -176,8 +177,9 @@ def parse_wrk(path):
     }
 
 
-def parse_oha(path):
-    """oha --output-format json: achieved rate, p50/p99 (ms), non-200s and errors."""
+def parse_half(path):
+    """A constant-rate run (bench/pace, or oha --output-format json): achieved rate, p50/p99
+    (ms), non-200s and errors."""
     data = json.load(open(path))
     pct = data["latencyPercentiles"]
     codes = data.get("statusCodeDistribution") or {}
@@ -213,17 +215,17 @@ def report(args):
     lines.append("")
     lines.append(f"- cognate / HAProxy jwt_verify: **{vs_haproxy:.2f}x** (target >= {TARGET_VS_HAPROXY}x: {'met' if vs_haproxy >= TARGET_VS_HAPROXY else 'missed'})")
     lines.append(f"- cognate / plain nginx proxy: **{vs_nginx:.2f}x** (target >= {TARGET_VS_NGINX}x: {'met' if vs_nginx >= TARGET_VS_NGINX else 'missed'})")
-    half = {n: parse_oha(f"{out}/{n}.half.json") for n in ("direct", "cognate")}
+    half = {n: parse_half(f"{out}/{n}.half.json") for n in ("direct", "cognate")}
     added = half["cognate"]["p99_ms"] - half["direct"]["p99_ms"]
     hc, hd = half["cognate"], half["direct"]
     lines.append(
-        f"- at half of cognate's peak, a constant {hc['rps']:,.0f} req/s (oha, latency-corrected): "
+        f"- at half of cognate's peak, a constant {hc['rps']:,.0f} req/s (timed from when each request was due): "
         f"p50/p99/p99.9 {hc['p50_ms']:.2f}/{hc['p99_ms']:.2f}/{hc['p999_ms']:.2f} ms through cognate, "
         f"{hd['p50_ms']:.2f}/{hd['p99_ms']:.2f}/{hd['p999_ms']:.2f} ms direct ({hd['rps']:,.0f} req/s): added p99 **{added:.2f} ms** "
         f"(target <= {TARGET_ADDED_P99_MS} ms: {'met' if added <= TARGET_ADDED_P99_MS else 'missed'})"
     )
     if os.path.exists(f"{out}/nginx.half.json"):
-        hn = half["nginx"] = parse_oha(f"{out}/nginx.half.json")
+        hn = half["nginx"] = parse_half(f"{out}/nginx.half.json")
         lines.append(
             f"- nginx as a plain proxy at the same rate ({hn['rps']:,.0f} req/s): p50/p99/p99.9 "
             f"{hn['p50_ms']:.2f}/{hn['p99_ms']:.2f}/{hn['p999_ms']:.2f} ms: added p99 {hn['p99_ms'] - hd['p99_ms']:.2f} ms (reference)"
