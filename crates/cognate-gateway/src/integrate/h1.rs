@@ -483,6 +483,15 @@ mod tests {
         )
     }
 
+    /// A whole head read with `fields`; panics unless it parses.
+    fn read(text: &str, fields: Fields) -> ResponseHead {
+        parse_head(text.as_bytes(), false, fields, &mut HeaderMap::new())
+            .ok()
+            .flatten()
+            .unwrap_or_else(|| panic!("not parsed: {text}"))
+            .0
+    }
+
     fn framing(text: &str) -> (BodyFraming, bool) {
         let (head, _) = head(text)
             .unwrap_or_else(|e| panic!("{e}"))
@@ -654,19 +663,12 @@ mod tests {
 
     #[test]
     fn remapped_fields_take_api_gateways_names_and_via_is_dropped() {
-        let text =
+        let parsed = read(
             "HTTP/1.1 200 OK\r\nServer: origin/1.0\r\nDate: Fri, 04 Dec 2026 16:00:00 GMT\r\n\
-                    Content-Length: 2\r\nConnection: keep-alive\r\nVia: 1.1 cache\r\n\
-                    Content-Type: text/plain\r\n\r\nok";
-        let (parsed, _) = parse_head(
-            text.as_bytes(),
-            false,
+             Content-Length: 2\r\nConnection: keep-alive\r\nVia: 1.1 cache\r\n\
+             Content-Type: text/plain\r\n\r\nok",
             Fields::Remapped,
-            &mut HeaderMap::new(),
-        )
-        .ok()
-        .flatten()
-        .unwrap_or_else(|| panic!("not parsed"));
+        );
         let fields: Vec<(&str, &str)> = parsed
             .headers
             .iter()
@@ -687,25 +689,18 @@ mod tests {
         assert!(parsed.keep_alive);
         // A `Connection` naming another field is also kept under its own
         // name, for the proxy to drop both.
-        let text = "HTTP/1.1 200 OK\r\nConnection: x-a\r\nx-a: 1\r\ncontent-length: 0\r\n\r\n";
-        let (parsed, _) = parse_head(
-            text.as_bytes(),
-            false,
+        let named = read(
+            "HTTP/1.1 200 OK\r\nConnection: x-a\r\nx-a: 1\r\ncontent-length: 0\r\n\r\n",
             Fields::Remapped,
-            &mut HeaderMap::new(),
-        )
-        .ok()
-        .flatten()
-        .unwrap_or_else(|| panic!("not parsed"));
-        assert_eq!(parsed.headers["x-amzn-remapped-connection"], "x-a");
-        assert_eq!(parsed.headers["connection"], "x-a");
+        );
+        assert_eq!(named.headers["x-amzn-remapped-connection"], "x-a");
+        assert_eq!(named.headers["connection"], "x-a");
         // Read as sent, every field keeps its name.
-        let (parsed, _) =
-            head("HTTP/1.1 200 OK\r\nServer: s\r\nVia: v\r\ncontent-length: 0\r\n\r\n")
-                .ok()
-                .flatten()
-                .unwrap_or_else(|| panic!("not parsed"));
-        let names: Vec<&str> = parsed.headers.keys().map(|k| k.as_str()).collect();
+        let as_sent = read(
+            "HTTP/1.1 200 OK\r\nServer: s\r\nVia: v\r\ncontent-length: 0\r\n\r\n",
+            Fields::AsSent,
+        );
+        let names: Vec<&str> = as_sent.headers.keys().map(|k| k.as_str()).collect();
         assert_eq!(names, ["server", "via", "content-length"]);
     }
 

@@ -73,14 +73,7 @@ pub(crate) fn strip_hop_by_hop(headers: &mut HeaderMap) {
     }
     // The values of `Connection` (shared, not copied) name more of them.
     let connection: Vec<HeaderValue> = headers.get_all(CONNECTION).iter().cloned().collect();
-    let present: Vec<HeaderName> = headers
-        .keys()
-        .filter(|k| is_hop_by_hop(k))
-        .cloned()
-        .collect();
-    for name in present {
-        headers.remove(name);
-    }
+    remove_where(headers, is_hop_by_hop);
     for value in &connection {
         let Ok(text) = value.to_str() else { continue };
         for name in text.split(',').map(str::trim).filter(|n| !n.is_empty()) {
@@ -107,14 +100,14 @@ fn is_hop_by_hop(name: &HeaderName) -> bool {
 /// `Max-Forwards`, `Server`, `Via` and `WWW-Authenticate`.
 pub(crate) fn strip_not_forwarded(headers: &mut HeaderMap) {
     // Rarely sent: a look at the names spares lookups by hash.
-    if !headers.keys().any(not_forwarded) {
-        return;
+    if headers.keys().any(not_forwarded) {
+        remove_where(headers, not_forwarded);
     }
-    let present: Vec<HeaderName> = headers
-        .keys()
-        .filter(|k| not_forwarded(k))
-        .cloned()
-        .collect();
+}
+
+/// Removes every field whose name `unwanted` picks (all its values).
+fn remove_where(headers: &mut HeaderMap, unwanted: fn(&HeaderName) -> bool) {
+    let present: Vec<HeaderName> = headers.keys().filter(|k| unwanted(k)).cloned().collect();
     for name in present {
         headers.remove(name);
     }
