@@ -18,7 +18,10 @@
       every round's requests/s), the ratios the targets name and the latency
       cognate adds at half of its peak rate (its p99 minus the backend's p99
       at the same rate), and nginx's at that rate for reference when
-      DIR/nginx.half.json exists.
+      DIR/nginx.half.json exists; with DIR/<target>.half.cores (/proc/stat
+      jiffies around the run) how busy each core was, and with
+      DIR/wakeup.core<N>.json (bench/pace's `wakeup`) how late the machine
+      wakes a thread on an idle core.
 """
 
 import argparse
@@ -193,6 +196,15 @@ def parse_half(path):
     }
 
 
+def half_cores(path):
+    """Busy share of (load core, target core) over a constant-rate run, from the /proc/stat
+    jiffies bench/gateway wrote before and after it; None when the file is missing."""
+    if not os.path.exists(path):
+        return None
+    b0, t0, b1, t1, sb0, st0, sb1, st1 = map(int, open(path).read().split())
+    return ((b1 - b0) / max(1, t1 - t0), (sb1 - sb0) / max(1, st1 - st0))
+
+
 def report(args):
     out = args.out
     names = [("direct", "backend directly (no proxy)"), ("nginx", "nginx proxy, no auth"), ("haproxy", "HAProxy + jwt_verify"), ("cognate", "cognate + Cognito authorizer")]
@@ -229,6 +241,21 @@ def report(args):
         lines.append(
             f"- nginx as a plain proxy at the same rate ({hn['rps']:,.0f} req/s): p50/p99/p99.9 "
             f"{hn['p50_ms']:.2f}/{hn['p99_ms']:.2f}/{hn['p999_ms']:.2f} ms: added p99 {hn['p99_ms'] - hd['p99_ms']:.2f} ms (reference)"
+        )
+    busy = {n: half_cores(f"{out}/{n}.half.cores") for n in half}
+    if all(busy.values()):
+        lines.append(
+            "- busy share of the load core (load and backend) / the target core at that rate: "
+            + ", ".join(f"{n} {b[0]:.0%} / {b[1]:.0%}" for n, b in busy.items())
+        )
+    wake = [json.load(open(f)) for f in sorted(glob.glob(f"{out}/wakeup.core*.json"))]
+    if wake:
+        lines.append(
+            "- waking a thread on an idle core (bench/pace's `wakeup`, 1 ms sleeps for 3 s), lateness p50/p99/p99.9/max: "
+            + "; ".join(
+                f"core {w['core']} {w['p50_us']:,.0f}/{w['p99_us']:,.0f}/{w['p99_9_us']:,.0f}/{w['max_us']:,.0f} µs" for w in wake
+            )
+            + " (a floor under what any proxy adds here: each request wakes the target's core and the backend's)"
         )
     for n, h in half.items():
         if h["non2xx"] or h["socket_errors"]:

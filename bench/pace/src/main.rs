@@ -14,7 +14,7 @@
 //! waits for the first to free up; its latency includes the wait.
 //!
 //! Usage: pace URL RATE SECONDS CONNECTIONS ['Name: value' ...]
-//! (`PACE_TIMELINE=FILE` also writes each answer's due time and latency.)
+//! (`PACE_TIMELINE=FILE` also writes each answer's due time, µs on CLOCK_MONOTONIC, and latency.)
 //! Prints one JSON object with the fields bench/gateway.py reads from oha's
 //! `--output-format json`: `summary.requestsPerSec`, `latencyPercentiles`
 //! (seconds), `statusCodeDistribution`, `errorDistribution`.
@@ -24,36 +24,10 @@ use std::io::{ErrorKind, Read, Write};
 use std::net::TcpStream;
 use std::os::fd::AsRawFd;
 
+use pace::{now_ns, sleep_until};
+
 /// How long answers still in flight are waited for once sending stops.
 const GRACE_NS: u64 = 2_000_000_000;
-
-/// `CLOCK_MONOTONIC` in nanoseconds.
-fn now_ns() -> u64 {
-    let mut ts = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: a valid clock and out-pointer.
-    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
-    ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
-}
-
-/// Sleeps until `CLOCK_MONOTONIC` reads `at_ns`.
-fn sleep_until(at_ns: u64) {
-    let ts = libc::timespec {
-        tv_sec: (at_ns / 1_000_000_000) as libc::time_t,
-        tv_nsec: (at_ns % 1_000_000_000) as libc::c_long,
-    };
-    // SAFETY: a valid clock and timespec; an interrupted sleep just ends early.
-    unsafe {
-        libc::clock_nanosleep(
-            libc::CLOCK_MONOTONIC,
-            libc::TIMER_ABSTIME,
-            &ts,
-            std::ptr::null_mut(),
-        )
-    };
-}
 
 struct Conn {
     stream: TcpStream,
@@ -103,11 +77,12 @@ fn main() {
     );
     print_json(&stats, seconds);
     if let (Some(path), Some(timeline)) = (std::env::var_os("PACE_TIMELINE"), &stats.timeline) {
-        // One line per answer: when it was due (µs from the first) and its latency (µs).
-        let first = timeline.iter().map(|(d, _)| *d).min().unwrap_or(0);
+        // One line per answer: when it was due and its latency, in µs; the due time on
+        // CLOCK_MONOTONIC, the clock of `perf record -k CLOCK_MONOTONIC`, so the answers can be
+        // laid beside a trace of the server's core.
         let text: String = timeline
             .iter()
-            .map(|(due, latency)| format!("{} {}\n", (due - first) / 1000, latency / 1000))
+            .map(|(due, latency)| format!("{} {}\n", due / 1000, latency / 1000))
             .collect();
         std::fs::write(path, text).expect("write PACE_TIMELINE");
     }
@@ -255,7 +230,14 @@ fn receive(conn: &mut Conn, now: u64, stats: &mut Stats) -> bool {
                 fail(conn, stats, "closed by the server");
                 return false;
             }
-            Ok(n) => conn.buf.extend_from_slice(&chunk[..n]),
+            Ok(n) => {
+                conn.buf.extend_from_slice(&chunk[..n]);
+                // A short read took everything there was: no second call to hear EAGAIN (the
+                // rest of a partial answer raises the next readiness event).
+                if n < chunk.len() {
+                    break;
+                }
+            }
             Err(e) if e.kind() == ErrorKind::WouldBlock => break,
             Err(e) => {
                 fail(conn, stats, &format!("read: {e}"));
