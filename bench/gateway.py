@@ -193,6 +193,8 @@ def parse_half(path):
         "p999_ms": pct["p99.9"] * 1000.0,
         "non2xx": sum(n for code, n in codes.items() if not code.startswith("2")),
         "socket_errors": ", ".join(f"{k}: {v}" for k, v in (data.get("errorDistribution") or {}).items()),
+        # bench/pace only: how long requests waited in the generator to be sent.
+        "wait_p99_ms": data["sendWaitPercentiles"]["p99"] * 1000.0 if "sendWaitPercentiles" in data else None,
     }
 
 
@@ -241,6 +243,12 @@ def report(args):
         lines.append(
             f"- nginx as a plain proxy at the same rate ({hn['rps']:,.0f} req/s): p50/p99/p99.9 "
             f"{hn['p50_ms']:.2f}/{hn['p99_ms']:.2f}/{hn['p999_ms']:.2f} ms: added p99 {hn['p99_ms'] - hd['p99_ms']:.2f} ms (reference)"
+        )
+    if all(h["wait_p99_ms"] is not None for h in half.values()):
+        lines.append(
+            "- of that, p99 of the time requests waited in bench/pace to be sent (for its tick, or, with "
+            "every connection awaiting an answer, for a free one): "
+            + ", ".join(f"{n} {h['wait_p99_ms']:.2f} ms" for n, h in half.items())
         )
     busy = {n: half_cores(f"{out}/{n}.half.cores") for n in half}
     if all(busy.values()):

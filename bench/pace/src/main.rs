@@ -14,10 +14,13 @@
 //! waits for the first to free up; its latency includes the wait.
 //!
 //! Usage: pace URL RATE SECONDS CONNECTIONS ['Name: value' ...]
-//! (`PACE_TIMELINE=FILE` also writes each answer's due time, µs on CLOCK_MONOTONIC, and latency.)
+//! (`PACE_TIMELINE=FILE` also writes, per answer and in µs, its due time on
+//! CLOCK_MONOTONIC, its latency and how long it waited to be sent.)
 //! Prints one JSON object with the fields bench/gateway.py reads from oha's
 //! `--output-format json`: `summary.requestsPerSec`, `latencyPercentiles`
-//! (seconds), `statusCodeDistribution`, `errorDistribution`.
+//! (seconds), `statusCodeDistribution`, `errorDistribution`; and
+//! `sendWaitPercentiles`: how long requests waited to be sent (for their tick,
+//! for a free connection), the part of the latency spent in the generator.
 
 use std::collections::{BTreeMap, VecDeque};
 use std::io::{ErrorKind, Read, Write};
@@ -33,13 +36,18 @@ struct Conn {
     stream: TcpStream,
     /// When the request in flight was due (ns); `None` when free.
     due: Option<u64>,
+    /// When it was sent (ns): the tick that wrote it.
+    sent: u64,
     buf: Vec<u8>,
 }
 
 struct Stats {
     latencies: Vec<u64>,
-    /// (due, latency) of each answer, for `PACE_TIMELINE`.
-    timeline: Option<Vec<(u64, u64)>>,
+    /// How long each answered request waited to be sent (ns): for its tick,
+    /// and for a free connection.
+    waits: Vec<u64>,
+    /// (due, latency, wait) of each answer, for `PACE_TIMELINE`.
+    timeline: Option<Vec<(u64, u64, u64)>>,
     codes: BTreeMap<u16, u64>,
     errors: BTreeMap<String, u64>,
 }
@@ -77,12 +85,15 @@ fn main() {
     );
     print_json(&stats, seconds);
     if let (Some(path), Some(timeline)) = (std::env::var_os("PACE_TIMELINE"), &stats.timeline) {
-        // One line per answer: when it was due and its latency, in µs; the due time on
-        // CLOCK_MONOTONIC, the clock of `perf record -k CLOCK_MONOTONIC`, so the answers can be
-        // laid beside a trace of the server's core.
+        // One line per answer: when it was due, its latency and how much of that it waited to
+        // be sent, in µs; the due time on CLOCK_MONOTONIC, the clock of
+        // `perf record -k CLOCK_MONOTONIC`, so the answers can be laid beside a trace of the
+        // server's core.
         let text: String = timeline
             .iter()
-            .map(|(due, latency)| format!("{} {}\n", due / 1000, latency / 1000))
+            .map(|(due, latency, wait)| {
+                format!("{} {} {}\n", due / 1000, latency / 1000, wait / 1000)
+            })
             .collect();
         std::fs::write(path, text).expect("write PACE_TIMELINE");
     }
@@ -112,6 +123,7 @@ fn run(addr: &str, request: &[u8], rate: f64, seconds: f64, n: usize, tick_ns: u
         .map(|_| Conn {
             stream: connect(addr),
             due: None,
+            sent: 0,
             buf: Vec::with_capacity(4096),
         })
         .collect();
@@ -120,6 +132,7 @@ fn run(addr: &str, request: &[u8], rate: f64, seconds: f64, n: usize, tick_ns: u
     }
     let mut stats = Stats {
         latencies: Vec::with_capacity((rate * seconds) as usize + 16),
+        waits: Vec::with_capacity((rate * seconds) as usize + 16),
         timeline: std::env::var_os("PACE_TIMELINE").map(|_| Vec::new()),
         codes: BTreeMap::new(),
         errors: BTreeMap::new(),
@@ -160,7 +173,7 @@ fn run(addr: &str, request: &[u8], rate: f64, seconds: f64, n: usize, tick_ns: u
         while let (Some(_), Some(&i)) = (waiting.front(), free.last()) {
             let due = waiting.pop_front().expect("front");
             free.pop();
-            send(&mut conns[i], request, due, &mut stats);
+            send(&mut conns[i], request, due, now, &mut stats);
         }
         let in_flight = n - free.len();
         if sent >= total && waiting.is_empty() && in_flight == 0 {
@@ -204,7 +217,7 @@ fn deregister(epoll: i32, stream: &TcpStream) {
     };
 }
 
-fn send(conn: &mut Conn, request: &[u8], due: u64, stats: &mut Stats) {
+fn send(conn: &mut Conn, request: &[u8], due: u64, now: u64, stats: &mut Stats) {
     let mut written = 0;
     while written < request.len() {
         match conn.stream.write(&request[written..]) {
@@ -217,6 +230,7 @@ fn send(conn: &mut Conn, request: &[u8], due: u64, stats: &mut Stats) {
         }
     }
     conn.due = Some(due);
+    conn.sent = now;
 }
 
 /// Reads what arrived by `now` (ns); true when it completed the answer in
@@ -278,9 +292,11 @@ fn receive(conn: &mut Conn, now: u64, stats: &mut Stats) -> bool {
         fail(conn, stats, "an answer to no request");
         return false;
     };
+    let wait = conn.sent.saturating_sub(due);
     stats.latencies.push(now.saturating_sub(due));
+    stats.waits.push(wait);
     if let Some(timeline) = &mut stats.timeline {
-        timeline.push((due, now.saturating_sub(due)));
+        timeline.push((due, now.saturating_sub(due), wait));
     }
     *stats.codes.entry(code).or_default() += 1;
     conn.buf.drain(..head + length);
@@ -292,8 +308,9 @@ fn fail(conn: &mut Conn, stats: &mut Stats, why: &str) {
     conn.due = None;
 }
 
-fn print_json(stats: &Stats, seconds: f64) {
-    let mut sorted = stats.latencies.clone();
+/// The p50, p90, p99, p99.9 and max of `values` (ns) as a JSON object in seconds.
+fn percentiles(values: &[u64]) -> String {
+    let mut sorted = values.to_vec();
     sorted.sort_unstable();
     let pct = |p: f64| -> f64 {
         if sorted.is_empty() {
@@ -302,6 +319,17 @@ fn print_json(stats: &Stats, seconds: f64) {
         let i = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
         sorted[i.clamp(1, sorted.len()) - 1] as f64 / 1e9
     };
+    format!(
+        "{{\"p50\": {:.6}, \"p90\": {:.6}, \"p99\": {:.6}, \"p99.9\": {:.6}, \"max\": {:.6}}}",
+        pct(50.0),
+        pct(90.0),
+        pct(99.0),
+        pct(99.9),
+        pct(100.0)
+    )
+}
+
+fn print_json(stats: &Stats, seconds: f64) {
     let codes: Vec<String> = stats
         .codes
         .iter()
@@ -314,15 +342,12 @@ fn print_json(stats: &Stats, seconds: f64) {
         .collect();
     println!(
         "{{\"summary\": {{\"requestsPerSec\": {:.1}, \"total\": {}}}, \
-         \"latencyPercentiles\": {{\"p50\": {:.6}, \"p90\": {:.6}, \"p99\": {:.6}, \"p99.9\": {:.6}, \"max\": {:.6}}}, \
+         \"latencyPercentiles\": {}, \"sendWaitPercentiles\": {}, \
          \"statusCodeDistribution\": {{{}}}, \"errorDistribution\": {{{}}}}}",
-        sorted.len() as f64 / seconds,
-        sorted.len(),
-        pct(50.0),
-        pct(90.0),
-        pct(99.0),
-        pct(99.9),
-        pct(100.0),
+        stats.latencies.len() as f64 / seconds,
+        stats.latencies.len(),
+        percentiles(&stats.latencies),
+        percentiles(&stats.waits),
         codes.join(", "),
         errors.join(", ")
     );
