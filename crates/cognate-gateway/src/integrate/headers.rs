@@ -20,8 +20,9 @@ pub(crate) const REMAPPED_DATE: HeaderName = HeaderName::from_static("x-amzn-rem
 pub(crate) const REMAPPED_SERVER: HeaderName = HeaderName::from_static("x-amzn-remapped-server");
 
 /// Method response headers that reach the client as `x-amzn-Remapped-<name>`
-/// when a MOCK integration's response mappings set them.
-pub(crate) const REMAPPED_AFTER_MOCK: &[&str] = &["connection", "content-length", "date", "server"];
+/// when a MOCK integration's response mappings set them: the four the
+/// gateway always sends itself, which lead [`REMAPPED_AFTER_HTTP`].
+pub(crate) const REMAPPED_AFTER_MOCK: &[&str] = REMAPPED_AFTER_HTTP.split_at(4).0;
 
 /// The same for an HTTP (not proxy) integration's response mappings.
 pub(crate) const REMAPPED_AFTER_HTTP: &[&str] = &[
@@ -208,6 +209,22 @@ mod tests {
     use std::net::Ipv4Addr;
 
     use super::*;
+
+    #[test]
+    fn a_mock_remaps_only_the_four_fields_the_gateway_always_sends() {
+        assert_eq!(
+            REMAPPED_AFTER_MOCK,
+            ["connection", "content-length", "date", "server"]
+        );
+        assert_eq!(
+            remapped_name(HeaderName::from_static("date"), REMAPPED_AFTER_MOCK),
+            "x-amzn-remapped-date"
+        );
+        assert_eq!(
+            remapped_name(WWW_AUTHENTICATE, REMAPPED_AFTER_MOCK),
+            "www-authenticate"
+        );
+    }
 
     #[test]
     fn hop_by_hop_headers_and_the_ones_connection_names_are_removed() {
