@@ -12,16 +12,19 @@
 
   gateway.py report --out DIR
       Reads DIR/<target>.peak.<round>.txt (wrk --latency output) and
-      DIR/<target>.half.json (the constant-rate run: bench/pace's JSON, or oha's
-      --output-format json, which has the same fields) and prints
+      DIR/<target>.half.<round>.json (the constant-rate runs: bench/pace's JSON, or
+      oha's --output-format json, which has the same fields) and prints
       a markdown table of each target's best round (requests/s, p50, p99,
-      every round's requests/s), the ratios the targets name and the latency
-      cognate adds at half of its peak rate (its p99 minus the backend's p99
-      at the same rate), and nginx's at that rate for reference when
-      DIR/nginx.half.json exists; with DIR/<target>.half.cores (/proc/stat
-      jiffies around the run) how busy each core was, and with
+      every round's requests/s), the ratios the targets name and a table of the
+      runs at half of cognate's peak rate, cognate, nginx (for reference) and
+      the backend directly each round: the latency each proxy adds (its p99
+      minus the backend's p99 in the same round; the target is judged on the
+      median of the rounds), and with DIR/<target>.half.<round>.cores
+      (/proc/stat jiffies around the run) how busy each core was, and with
       DIR/wakeup.core<N>.json (bench/pace's `wakeup`) how late the machine
-      wakes a thread on an idle core.
+      wakes a thread on an idle core, and with DIR/stalls.both.json and
+      DIR/stalls.alone.core<N>.json (bench/pace's `stalls`) how often and for
+      how long it stops a running thread, with both cores busy and with one.
 """
 
 import argparse
@@ -30,6 +33,7 @@ import glob
 import json
 import os
 import re
+import statistics
 import sys
 import urllib.error
 import urllib.request
@@ -207,6 +211,32 @@ def half_cores(path):
     return ((b1 - b0) / max(1, t1 - t0), (sb1 - sb0) / max(1, st1 - st0))
 
 
+def half_rounds(out, name):
+    """Each round's constant-rate run of one target, in round order: [(parse_half, half_cores)]."""
+    paths = glob.glob(f"{out}/{name}.half.*.json")
+    paths.sort(key=lambda p: int(p.rsplit(".", 2)[1]))
+    return [(parse_half(p), half_cores(p[: -len(".json")] + ".cores")) for p in paths]
+
+
+def stalls_line(out):
+    """What bench/pace's `stalls` found, as one report line; None when it did not run."""
+    both = f"{out}/stalls.both.json"
+    if not os.path.exists(both):
+        return None
+
+    def describe(g):
+        return (f"core {g['core']}: {g['stalls_1ms']} stops, {g['lost_share_1ms']:.2%} of the time, "
+                f"longest stop {g['max_us'] / 1000:.2f} ms")
+
+    together = [json.loads(line) for line in open(both) if line.strip()]
+    alone = [json.load(open(f)) for f in sorted(glob.glob(f"{out}/stalls.alone.core*.json"))]
+    text = (f"- a running thread stopped by the machine for 1 ms or more (bench/pace's `stalls`), "
+            f"with a thread spinning on each core ({together[0]['seconds']:g} s): " + "; ".join(describe(g) for g in together))
+    if alone:
+        text += f"; on one core alone ({alone[0]['seconds']:g} s each): " + "; ".join(describe(g) for g in alone)
+    return text + " (every request in flight on a stopped core waits the stall out)"
+
+
 def report(args):
     out = args.out
     names = [("direct", "backend directly (no proxy)"), ("nginx", "nginx proxy, no auth"), ("haproxy", "HAProxy + jwt_verify"), ("cognate", "cognate + Cognito authorizer")]
@@ -229,33 +259,43 @@ def report(args):
     lines.append("")
     lines.append(f"- cognate / HAProxy jwt_verify: **{vs_haproxy:.2f}x** (target >= {TARGET_VS_HAPROXY}x: {'met' if vs_haproxy >= TARGET_VS_HAPROXY else 'missed'})")
     lines.append(f"- cognate / plain nginx proxy: **{vs_nginx:.2f}x** (target >= {TARGET_VS_NGINX}x: {'met' if vs_nginx >= TARGET_VS_NGINX else 'missed'})")
-    half = {n: parse_half(f"{out}/{n}.half.json") for n in ("direct", "cognate")}
-    added = half["cognate"]["p99_ms"] - half["direct"]["p99_ms"]
-    hc, hd = half["cognate"], half["direct"]
+    half = {n: half_rounds(out, n) for n in ("cognate", "nginx", "direct")}
+    rate = half["cognate"][0][0]["rps"]
+    lines.append("")
     lines.append(
-        f"- at half of cognate's peak, a constant {hc['rps']:,.0f} req/s (timed from when each request was due): "
-        f"p50/p99/p99.9 {hc['p50_ms']:.2f}/{hc['p99_ms']:.2f}/{hc['p999_ms']:.2f} ms through cognate, "
-        f"{hd['p50_ms']:.2f}/{hd['p99_ms']:.2f}/{hd['p999_ms']:.2f} ms direct ({hd['rps']:,.0f} req/s): added p99 **{added:.2f} ms** "
-        f"(target <= {TARGET_ADDED_P99_MS} ms: {'met' if added <= TARGET_ADDED_P99_MS else 'missed'})"
+        f"At half of cognate's peak, a constant {rate:,.0f} req/s, {len(half['cognate'])} rounds taking turns "
+        "(latency timed from when each request was due; added p99 = the target's p99 minus direct's in the same round; "
+        "the wait is the time requests spent in bench/pace before being sent, for their tick or, with every "
+        "connection awaiting an answer, for a free one; busy = share of the load core (load and backend) / "
+        "the target core):"
     )
-    if os.path.exists(f"{out}/nginx.half.json"):
-        hn = half["nginx"] = parse_half(f"{out}/nginx.half.json")
-        lines.append(
-            f"- nginx as a plain proxy at the same rate ({hn['rps']:,.0f} req/s): p50/p99/p99.9 "
-            f"{hn['p50_ms']:.2f}/{hn['p99_ms']:.2f}/{hn['p999_ms']:.2f} ms: added p99 {hn['p99_ms'] - hd['p99_ms']:.2f} ms (reference)"
-        )
-    if all(h["wait_p99_ms"] is not None for h in half.values()):
-        lines.append(
-            "- of that, p99 of the time requests waited in bench/pace to be sent (for its tick, or, with "
-            "every connection awaiting an answer, for a free one): "
-            + ", ".join(f"{n} {h['wait_p99_ms']:.2f} ms" for n, h in half.items())
-        )
-    busy = {n: half_cores(f"{out}/{n}.half.cores") for n in half}
-    if all(busy.values()):
-        lines.append(
-            "- busy share of the load core (load and backend) / the target core at that rate: "
-            + ", ".join(f"{n} {b[0]:.0%} / {b[1]:.0%}" for n, b in busy.items())
-        )
+    lines.append("")
+    lines.append("| round | target | req/s | p50 | p99 | p99.9 | added p99 | p99 of the wait | busy |")
+    lines.append("|---:|---|---:|---:|---:|---:|---:|---:|---|")
+    added = {"cognate": [], "nginx": []}
+    for k, direct in enumerate(half["direct"]):
+        for n in ("cognate", "nginx", "direct"):
+            if k >= len(half[n]):
+                continue
+            h, b = half[n][k]
+            add = "-"
+            if n != "direct":
+                added[n].append(h["p99_ms"] - direct[0]["p99_ms"])
+                add = f"{added[n][-1]:.2f} ms"
+            wait = f"{h['wait_p99_ms']:.2f} ms" if h["wait_p99_ms"] is not None else "-"
+            busy = f"{b[0]:.0%} / {b[1]:.0%}" if b else "-"
+            lines.append(
+                f"| {k + 1} | {n} | {h['rps']:,.0f} | {h['p50_ms']:.2f} ms | {h['p99_ms']:.2f} ms | {h['p999_ms']:.2f} ms "
+                f"| {add} | {wait} | {busy} |"
+            )
+    lines.append("")
+    med = statistics.median(added["cognate"])
+    lines.append(
+        f"- cognate's added p99 at half of peak, median of the rounds: **{med:.2f} ms** "
+        f"(target <= {TARGET_ADDED_P99_MS} ms: {'met' if med <= TARGET_ADDED_P99_MS else 'missed'})"
+    )
+    if added["nginx"]:
+        lines.append(f"- nginx as a plain proxy at the same rate, median of the rounds: {statistics.median(added['nginx']):.2f} ms (reference: what any proxy adds on this machine)")
     wake = [json.load(open(f)) for f in sorted(glob.glob(f"{out}/wakeup.core*.json"))]
     if wake:
         lines.append(
@@ -265,14 +305,18 @@ def report(args):
             )
             + " (a floor under what any proxy adds here: each request wakes the target's core and the backend's)"
         )
-    for n, h in half.items():
-        if h["non2xx"] or h["socket_errors"]:
-            lines.append(f"- WARNING: {n} at half of peak: {h['non2xx']} non-2xx, errors: {h['socket_errors'] or '-'}")
+    stalls = stalls_line(out)
+    if stalls:
+        lines.append(stalls)
+    for n, runs in half.items():
+        for k, (h, _) in enumerate(runs):
+            if h["non2xx"] or h["socket_errors"]:
+                lines.append(f"- WARNING: {n} at half of peak, round {k + 1}: {h['non2xx']} non-2xx, errors: {h['socket_errors'] or '-'}")
     text = "\n".join(lines) + "\n"
     open(f"{out}/results.md", "w").write(text)
     print(text)
     bad = any(r["non2xx"] or r["socket_errors"] for rs in rounds.values() for r in rs)
-    bad = bad or any(h["non2xx"] or h["socket_errors"] for h in half.values())
+    bad = bad or any(h["non2xx"] or h["socket_errors"] for runs in half.values() for h, _ in runs)
     return 1 if bad else 0
 
 

@@ -1,5 +1,6 @@
-//! The clock bench/pace's programs share: `pace` (the load generator) and
-//! `wakeup` (how late this machine wakes a sleeping thread).
+//! What bench/pace's programs share: the clock and pinning to a core, for
+//! `pace` (the load generator), `wakeup` (how late this machine wakes a
+//! sleeping thread) and `stalls` (how long a running thread is stopped).
 
 /// `CLOCK_MONOTONIC` in nanoseconds.
 pub fn now_ns() -> u64 {
@@ -27,4 +28,15 @@ pub fn sleep_until(at_ns: u64) {
             std::ptr::null_mut(),
         )
     };
+}
+
+/// Runs the calling thread on `core` only.
+pub fn pin(core: usize) {
+    // SAFETY: a zeroed cpu_set_t is a valid empty set; the calls only read and write it.
+    unsafe {
+        let mut set: libc::cpu_set_t = std::mem::zeroed();
+        libc::CPU_SET(core, &mut set);
+        let rc = libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set);
+        assert_eq!(rc, 0, "sched_setaffinity to core {core}");
+    }
 }

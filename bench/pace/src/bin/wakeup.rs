@@ -13,7 +13,7 @@
 //! Prints one JSON object: `core`, `period_us`, `samples` and the lateness
 //! percentiles `p50_us`, `p99_us`, `p99_9_us`, `max_us`.
 
-use pace::{now_ns, sleep_until};
+use pace::{now_ns, pin, sleep_until};
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
@@ -57,15 +57,4 @@ fn main() {
         pct(99.9),
         pct(100.0)
     );
-}
-
-/// Runs this thread on `core` only.
-fn pin(core: usize) {
-    // SAFETY: a zeroed cpu_set_t is a valid empty set; the calls only read and write it.
-    unsafe {
-        let mut set: libc::cpu_set_t = std::mem::zeroed();
-        libc::CPU_SET(core, &mut set);
-        let rc = libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set);
-        assert_eq!(rc, 0, "sched_setaffinity to core {core}");
-    }
 }
