@@ -19,7 +19,8 @@ use tokio::net::TcpStream;
 use tokio::time::Instant;
 use tokio_rustls::client::TlsStream;
 
-use super::h1::{self, Chunked, Decoded, Malformed, RequestFraming, ResponseHead};
+use super::chunked::{self, Chunked, Decoded};
+use super::h1::{self, Malformed, RequestFraming, ResponseHead};
 use crate::deadline::Deadline;
 
 /// What a read asks the socket for at most.
@@ -233,7 +234,7 @@ impl Conn {
                         };
                         outgoing.written += data.len() as u64;
                         match outgoing.framing {
-                            RequestFraming::Chunked => h1::encode_chunk(&mut self.out, &data),
+                            RequestFraming::Chunked => chunked::encode_chunk(&mut self.out, &data),
                             RequestFraming::Length(n) if outgoing.written <= n => {
                                 self.out.extend_from_slice(&data)
                             }
@@ -242,7 +243,9 @@ impl Conn {
                     }
                     Poll::Ready(None) => {
                         match outgoing.framing {
-                            RequestFraming::Chunked => self.out.extend_from_slice(h1::LAST_CHUNK),
+                            RequestFraming::Chunked => {
+                                self.out.extend_from_slice(chunked::LAST_CHUNK)
+                            }
                             RequestFraming::Length(n) if outgoing.written != n => {
                                 return Poll::Ready(Err(ExchangeError::RequestLength))
                             }

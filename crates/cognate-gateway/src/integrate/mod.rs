@@ -27,6 +27,7 @@
 //! `{"message": "Internal server error"}`, and a payload refused by the
 //! passthrough behaviour with 415 `{"message": "Unsupported Media Type"}`.
 
+mod chunked;
 mod client;
 mod conn;
 mod h1;

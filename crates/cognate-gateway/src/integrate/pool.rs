@@ -33,8 +33,9 @@ use tokio::net::TcpStream;
 use tokio::time::Instant;
 use tokio_rustls::TlsConnector;
 
+use super::chunked::Chunked;
 use super::conn::{Conn, ExchangeError, Piece, Stream};
-use super::h1::{self, BodyFraming, Chunked, Fields, Malformed, RequestFraming, ResponseHead};
+use super::h1::{self, BodyFraming, Fields, Malformed, RequestFraming, ResponseHead};
 use super::uri::Origin;
 use super::IntegrationError;
 
