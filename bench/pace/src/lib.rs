@@ -1,6 +1,7 @@
-//! What bench/pace's programs share: the clock and pinning to a core, for
-//! `pace` (the load generator), `wakeup` (how late this machine wakes a
-//! sleeping thread) and `stalls` (how long a running thread is stopped).
+//! What bench/pace's programs share: the clock, pinning to a core and
+//! percentiles, for `pace` (the load generator), `wakeup` (how late this
+//! machine wakes a sleeping thread) and `stalls` (how long a running thread
+//! is stopped).
 
 /// `CLOCK_MONOTONIC` in nanoseconds.
 pub fn now_ns() -> u64 {
@@ -39,4 +40,13 @@ pub fn pin(core: usize) {
         let rc = libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set);
         assert_eq!(rc, 0, "sched_setaffinity to core {core}");
     }
+}
+
+/// The `p`th percentile (nearest rank) of `sorted`, ascending; 0 when empty.
+pub fn percentile(sorted: &[u64], p: f64) -> u64 {
+    if sorted.is_empty() {
+        return 0;
+    }
+    let i = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
+    sorted[i.clamp(1, sorted.len()) - 1]
 }

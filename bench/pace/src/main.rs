@@ -27,7 +27,7 @@ use std::io::{ErrorKind, Read, Write};
 use std::net::TcpStream;
 use std::os::fd::AsRawFd;
 
-use pace::{now_ns, sleep_until};
+use pace::{now_ns, percentile, sleep_until};
 
 /// How long answers still in flight are waited for once sending stops.
 const GRACE_NS: u64 = 2_000_000_000;
@@ -312,13 +312,7 @@ fn fail(conn: &mut Conn, stats: &mut Stats, why: &str) {
 fn percentiles(values: &[u64]) -> String {
     let mut sorted = values.to_vec();
     sorted.sort_unstable();
-    let pct = |p: f64| -> f64 {
-        if sorted.is_empty() {
-            return 0.0;
-        }
-        let i = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
-        sorted[i.clamp(1, sorted.len()) - 1] as f64 / 1e9
-    };
+    let pct = |p: f64| percentile(&sorted, p) as f64 / 1e9;
     format!(
         "{{\"p50\": {:.6}, \"p90\": {:.6}, \"p99\": {:.6}, \"p99.9\": {:.6}, \"max\": {:.6}}}",
         pct(50.0),

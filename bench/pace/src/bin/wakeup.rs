@@ -13,7 +13,7 @@
 //! Prints one JSON object: `core`, `period_us`, `samples` and the lateness
 //! percentiles `p50_us`, `p99_us`, `p99_9_us`, `max_us`.
 
-use pace::{now_ns, pin, sleep_until};
+use pace::{now_ns, percentile, pin, sleep_until};
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
@@ -44,10 +44,7 @@ fn main() {
         }
     }
     late.sort_unstable();
-    let pct = |p: f64| -> f64 {
-        let i = ((p / 100.0) * late.len() as f64).ceil() as usize;
-        late[i.clamp(1, late.len()) - 1] as f64 / 1e3
-    };
+    let pct = |p: f64| percentile(&late, p) as f64 / 1e3;
     println!(
         "{{\"core\": {core}, \"period_us\": {}, \"samples\": {}, \"p50_us\": {:.1}, \"p99_us\": {:.1}, \"p99_9_us\": {:.1}, \"max_us\": {:.1}}}",
         period_ns / 1000,
